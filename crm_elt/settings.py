@@ -1,0 +1,194 @@
+"""Settings: read once from the environment and `.env`, validated, shared by blocks, CLI and tests.
+
+Mage never reads `.env`, so the package does it here. Variables already in the process
+environment win over `.env`, so CI and `make` can override any value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv.parser import parse_stream
+
+from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ENVIRONMENTS = ("dev", "hml", "prd")
+DEFAULT_SANDBOX_PORT = 8765
+_TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting. The message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    data_dir: Path
+    sandbox_port: int
+    hubspot_base_url: str
+    hotmart_base_url: str
+    hotmart_auth_url: str
+    manychat_base_url: str
+    schedule_time: str
+    http_timeout_s: float
+    hotmart_resweep_days: int
+    # Secrets are kept out of repr so a logged Settings object never leaks them.
+    hubspot_access_token: str = field(repr=False)
+    hotmart_client_id: str = field(repr=False)
+    hotmart_client_secret: str = field(repr=False)
+    hotmart_basic_token: str = field(repr=False)
+    manychat_token: str = field(repr=False, default="")
+    project_root: Path = PROJECT_ROOT
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "db" / self.environment / "warehouse.duckdb"
+
+    @property
+    def dbt_target(self) -> str:
+        return self.environment
+
+    @property
+    def mage_io_profile(self) -> str:
+        return self.environment
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_root / "dbt"
+
+    @property
+    def input_dir(self) -> Path:
+        return self.data_dir / "input"
+
+    @property
+    def manychat_input_dir(self) -> Path:
+        return self.input_dir / "manychat"
+
+    @property
+    def marketing_spend_input_dir(self) -> Path:
+        return self.input_dir / "marketing_spend"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive" / self.environment
+
+    @property
+    def sandbox_data_dir(self) -> Path:
+        return self.data_dir / "sandbox"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for redaction and for tests that grep logs."""
+        values = [
+            self.hubspot_access_token,
+            self.hotmart_client_id,
+            self.hotmart_client_secret,
+            self.hotmart_basic_token,
+            self.manychat_token,
+        ]
+        return [value for value in values if value]
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a `.env` file strictly: a line python-dotenv cannot parse is an error, not a skip."""
+    values: dict[str, str] = {}
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise SettingsError(
+                    f"{path.name} line {binding.original.line}: cannot parse "
+                    f"{binding.original.string.strip()[:40]!r} (expected KEY=value)"
+                )
+            if binding.key is not None:
+                values[binding.key] = binding.value or ""
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Settings:
+    """Build validated settings from `environ` (default: os.environ) over the `.env` file."""
+    environ = os.environ if environ is None else environ
+    env_file = env_file or Path(environ.get("CRM_ELT_ENV_FILE", PROJECT_ROOT / ".env"))
+    merged: dict[str, str] = read_env_file(env_file) if env_file.is_file() else {}
+    merged.update({key: value for key, value in environ.items()})
+
+    def get(name: str, default: str) -> str:
+        value = merged.get(name, "").strip()
+        return value if value else default
+
+    environment = get("ENVIRONMENT", "dev")
+    if environment not in ENVIRONMENTS:
+        raise SettingsError(
+            f"ENVIRONMENT={environment!r} is invalid: expected one of {', '.join(ENVIRONMENTS)}"
+        )
+
+    port = _parse_int("SANDBOX_PORT", get("SANDBOX_PORT", str(DEFAULT_SANDBOX_PORT)), 1, 65535)
+    sandbox = f"http://127.0.0.1:{port}"
+    data_dir = Path(get("CRM_ELT_DATA_DIR", str(PROJECT_ROOT / "data"))).expanduser().resolve()
+
+    schedule_time = get("SCHEDULE_TIME", "06:00")
+    if not _TIME_PATTERN.match(schedule_time):
+        raise SettingsError(f"SCHEDULE_TIME={schedule_time!r} is invalid: expected HH:MM (24 h)")
+
+    return Settings(
+        environment=environment,
+        data_dir=data_dir,
+        sandbox_port=port,
+        hubspot_base_url=_url("HUBSPOT_BASE_URL", get("HUBSPOT_BASE_URL", f"{sandbox}/hubspot")),
+        hotmart_base_url=_url("HOTMART_BASE_URL", get("HOTMART_BASE_URL", f"{sandbox}/hotmart")),
+        hotmart_auth_url=_url(
+            "HOTMART_AUTH_URL",
+            get("HOTMART_AUTH_URL", f"{sandbox}/hotmart/security/oauth/token"),
+        ),
+        manychat_base_url=_url(
+            "MANYCHAT_BASE_URL", get("MANYCHAT_BASE_URL", f"{sandbox}/manychat")
+        ),
+        schedule_time=schedule_time,
+        http_timeout_s=_parse_float("HTTP_TIMEOUT_SECONDS", get("HTTP_TIMEOUT_SECONDS", "30")),
+        hotmart_resweep_days=_parse_int(
+            "HOTMART_RESWEEP_DAYS", get("HOTMART_RESWEEP_DAYS", "90"), 1, 3650
+        ),
+        hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN", SANDBOX_CREDENTIALS.hubspot_access_token),
+        hotmart_client_id=get("HOTMART_CLIENT_ID", SANDBOX_CREDENTIALS.hotmart_client_id),
+        hotmart_client_secret=get(
+            "HOTMART_CLIENT_SECRET", SANDBOX_CREDENTIALS.hotmart_client_secret
+        ),
+        hotmart_basic_token=get("HOTMART_BASIC_TOKEN", SANDBOX_CREDENTIALS.hotmart_basic_token),
+        manychat_token=get("MANYCHAT_TOKEN", SANDBOX_CREDENTIALS.manychat_token),
+    )
+
+
+def _parse_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is invalid: expected a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r} is invalid: expected {low}..{high}")
+    return value
+
+
+def _parse_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is invalid: expected a number of seconds") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} is invalid: expected a positive number")
+    return value
+
+
+def _url(name: str, raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}={raw!r} is invalid: expected an http(s):// URL")
+    return raw.rstrip("/")

@@ -1,0 +1,369 @@
+"""The raw (bronze) layer in DuckDB: versioned raw tables, sync state, load log, quarantine.
+
+DuckDB allows one writer per file, so nothing here keeps a connection at module level:
+every step opens the warehouse, writes, and closes it (`open_warehouse`).
+
+Raw tables `raw_<source>.<entity>` keep every distinct version of a record: a row is
+identified by (`record_key`, `record_hash`), so re-extracting an unchanged record adds
+nothing while a changed record adds a new version. The current version of a record is the
+one with the latest `modified_at`, then the latest `_extracted_at`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import pandas as pd
+
+from crm_elt.settings import ENVIRONMENTS, Settings
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class WrongEnvironmentError(Exception):
+    """A run tried to open a warehouse that belongs to another environment."""
+
+
+class RawRecord(NamedTuple):
+    """One record as received from a source, with the key and modified time it is versioned by."""
+
+    key: str
+    modified_at: datetime | None
+    payload: dict
+
+
+@dataclass
+class StreamStats:
+    pages: int = 0
+    received: int = 0
+    inserted: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    source: str
+    entity: str
+    file_name: str
+    line_number: int | None
+    field: str | None
+    reason: str
+    raw_content: str
+
+
+def new_load_id() -> str:
+    """Sortable by time, unique across processes."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def utc_now() -> datetime:
+    """Naive UTC: every `_at` column in the warehouse is a UTC TIMESTAMP."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def open_warehouse(
+    settings: Settings, *, read_only: bool = False, database: Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open this environment's warehouse and close it afterwards, whatever happens.
+
+    `database` may name the file explicitly, but only inside this environment's folder, and
+    a file stamped with another environment is refused even if it was copied here.
+    """
+    path = Path(database or settings.warehouse_path).resolve()
+    _check_environment_path(settings, path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        _check_environment_stamp(con, settings, path, read_only)
+        yield con
+    finally:
+        con.close()
+
+
+def _check_environment_path(settings: Settings, path: Path) -> None:
+    own_dir = settings.warehouse_path.parent.resolve()
+    db_root = (settings.data_dir / "db").resolve()
+    if path.parent != own_dir:
+        others = [env for env in ENVIRONMENTS if path.is_relative_to(db_root / env)]
+        owner = f"the {others[0]} environment" if others else "no environment"
+        raise WrongEnvironmentError(
+            f"ENVIRONMENT={settings.environment} may only open {settings.warehouse_path}; "
+            f"{path} belongs to {owner}"
+        )
+
+
+def _check_environment_stamp(
+    con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, read_only: bool
+) -> None:
+    has_stamp = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = '_elt' and table_name = 'environment'"
+    ).fetchall()[0][0]
+    if has_stamp:
+        stamped = con.execute("select environment from _elt.environment").fetchall()
+        if stamped and stamped[0][0] != settings.environment:
+            raise WrongEnvironmentError(
+                f"{path} is the {stamped[0][0]} warehouse; ENVIRONMENT={settings.environment} "
+                "may not open it"
+            )
+    elif not read_only:
+        ensure_elt_schema(con)
+        con.execute("insert into _elt.environment values (?)", [settings.environment])
+
+
+def ensure_elt_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists _elt")
+    con.execute("create table if not exists _elt.environment (environment varchar not null)")
+    con.execute(
+        """
+        create table if not exists _elt.sync_state (
+            source varchar not null,
+            entity varchar not null,
+            cursor json,
+            load_id varchar not null,
+            updated_at timestamp not null,
+            primary key (source, entity)
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists _elt.load_log (
+            load_id varchar not null,
+            source varchar not null,
+            stream varchar not null,
+            started_at timestamp not null,
+            finished_at timestamp not null,
+            pages integer not null,
+            records_received bigint not null,
+            records_inserted bigint not null,
+            retries integer not null,
+            duration_s double not null,
+            outcome varchar not null,
+            error varchar
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists _elt.quarantine (
+            load_id varchar not null,
+            source varchar not null,
+            entity varchar not null,
+            file_name varchar not null,
+            line_number integer,
+            field varchar,
+            reason varchar not null,
+            raw_content varchar,
+            quarantined_at timestamp not null
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists _elt.loaded_files (
+            source varchar not null,
+            entity varchar not null,
+            content_hash varchar not null,
+            file_name varchar not null,
+            load_id varchar not null,
+            rows_loaded bigint not null,
+            rows_quarantined bigint not null,
+            loaded_at timestamp not null,
+            primary key (source, content_hash)
+        )
+        """
+    )
+
+
+def raw_table_name(source: str, entity: str) -> str:
+    for part in (source, entity):
+        if not _IDENTIFIER.match(part):
+            raise ValueError(f"not a valid raw table name part: {part!r}")
+    return f"raw_{source}.{entity}"
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, source: str, entity: str) -> str:
+    table = raw_table_name(source, entity)
+    con.execute(f"create schema if not exists raw_{source}")
+    con.execute(
+        f"""
+        create table if not exists {table} (
+            record_key varchar not null,
+            record_hash varchar not null,
+            modified_at timestamp,
+            record json not null,
+            _extracted_at timestamp not null,
+            _load_id varchar not null,
+            primary key (record_key, record_hash)
+        )
+        """
+    )
+    return table
+
+
+def write_records(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    entity: str,
+    records: Sequence[RawRecord],
+    load_id: str,
+    cursor: dict | None = None,
+    cursor_entity: str | None = None,
+) -> int:
+    """Insert the new versions among `records` and save `cursor`, in one transaction.
+
+    Returns how many versions were new. Saving the cursor with the page it covers is what
+    makes a killed run resumable without gaps or duplicates.
+    """
+    ensure_elt_schema(con)
+    table = ensure_raw_table(con, source, entity)
+    frame = pd.DataFrame(
+        {
+            "record_key": [str(record.key) for record in records],
+            "modified_at": pd.to_datetime(
+                [_naive_utc(record.modified_at) for record in records]
+            ).astype("datetime64[us]"),
+            "record": [
+                json.dumps(record.payload, sort_keys=True, ensure_ascii=False, default=str)
+                for record in records
+            ],
+        }
+    )
+    con.execute("begin transaction")
+    try:
+        inserted = 0
+        if len(frame):
+            con.register("incoming_records", frame)
+            inserted = con.execute(
+                f"""
+                insert into {table}
+                select distinct on (record_key, record_hash)
+                    record_key, md5(record) as record_hash, modified_at, record::json,
+                    ?::timestamp, ?
+                from incoming_records
+                on conflict do nothing
+                """,
+                [utc_now(), load_id],
+            ).fetchall()[0][0]
+            con.unregister("incoming_records")
+        if cursor is not None:
+            save_cursor(con, source, cursor_entity or entity, cursor, load_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return int(inserted)
+
+
+def save_cursor(
+    con: duckdb.DuckDBPyConnection, source: str, entity: str, cursor: dict, load_id: str
+) -> None:
+    ensure_elt_schema(con)
+    con.execute(
+        "insert or replace into _elt.sync_state values (?, ?, ?::json, ?, ?)",
+        [source, entity, json.dumps(cursor, sort_keys=True), load_id, utc_now()],
+    )
+
+
+def get_cursor(con: duckdb.DuckDBPyConnection, source: str, entity: str) -> dict | None:
+    ensure_elt_schema(con)
+    rows = con.execute(
+        "select cursor from _elt.sync_state where source = ? and entity = ?", [source, entity]
+    ).fetchall()
+    return json.loads(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def clear_cursor(con: duckdb.DuckDBPyConnection, source: str, entity: str) -> None:
+    ensure_elt_schema(con)
+    con.execute("delete from _elt.sync_state where source = ? and entity = ?", [source, entity])
+
+
+def log_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    load_id: str,
+    source: str,
+    stream: str,
+    started_at: datetime,
+    stats: StreamStats,
+    outcome: str,
+    error: str | None = None,
+) -> None:
+    ensure_elt_schema(con)
+    finished_at = utc_now()
+    con.execute(
+        "insert into _elt.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            source,
+            stream,
+            started_at,
+            finished_at,
+            stats.pages,
+            stats.received,
+            stats.inserted,
+            stats.retries,
+            (finished_at - started_at).total_seconds(),
+            outcome,
+            error,
+        ],
+    )
+
+
+def quarantine_rows(
+    con: duckdb.DuckDBPyConnection, load_id: str, rows: Iterable[QuarantinedRow]
+) -> int:
+    ensure_elt_schema(con)
+    now = utc_now()
+    values = [
+        [
+            load_id,
+            row.source,
+            row.entity,
+            row.file_name,
+            row.line_number,
+            row.field,
+            row.reason,
+            row.raw_content,
+            now,
+        ]
+        for row in rows
+    ]
+    if values:
+        con.executemany("insert into _elt.quarantine values (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+    return len(values)
+
+
+def table_row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """(schema.table, rows) for every base table, for run summaries."""
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_type = 'BASE TABLE' and table_catalog = current_database() "
+        "order by table_schema, table_name"
+    ).fetchall()
+    return [
+        (
+            f"{schema}.{name}",
+            con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0],
+        )
+        for schema, name in tables
+    ]
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
