@@ -1,0 +1,83 @@
+"""What every extractor shares: per-stream bookkeeping into `_elt.load_log` and a run summary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from crm_elt.settings import Settings
+from crm_elt.warehouse import StreamStats, log_load, open_warehouse, utc_now
+
+logger = logging.getLogger("crm_elt.sources")
+
+
+@dataclass
+class StreamResult:
+    stream: str
+    stats: StreamStats
+    duration_s: float
+    outcome: str  # "success" | "failed"
+    error: str | None = None
+
+
+@dataclass
+class ExtractResult:
+    source: str
+    load_id: str
+    streams: list[StreamResult] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return sum(stream.stats.received for stream in self.streams)
+
+    @property
+    def inserted(self) -> int:
+        return sum(stream.stats.inserted for stream in self.streams)
+
+    @property
+    def failed(self) -> list[StreamResult]:
+        return [stream for stream in self.streams if stream.outcome != "success"]
+
+
+@contextmanager
+def tracked_stream(settings: Settings, result: ExtractResult, stream: str) -> Iterator[StreamStats]:
+    """Time one stream, then append its outcome to `_elt.load_log` and to `result`.
+
+    Opens its own short connection for the log row, so the caller's connections stay theirs.
+    An exception is logged and re-raised.
+    """
+    stats = StreamStats()
+    started_at = utc_now()
+    outcome, error = "success", None
+    try:
+        yield stats
+    except BaseException as exc:
+        outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        with open_warehouse(settings) as con:
+            log_load(
+                con,
+                load_id=result.load_id,
+                source=result.source,
+                stream=stream,
+                started_at=started_at,
+                stats=stats,
+                outcome=outcome,
+                error=error,
+            )
+        duration = (utc_now() - started_at).total_seconds()
+        result.streams.append(StreamResult(stream, stats, duration, outcome, error))
+        logger.info(
+            "%s.%s %s: %d pages, %d received, %d new versions, %d retries, %.1f s",
+            result.source,
+            stream,
+            outcome,
+            stats.pages,
+            stats.received,
+            stats.inserted,
+            stats.retries,
+            duration,
+        )
