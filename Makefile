@@ -1,0 +1,54 @@
+# The two commands a new user needs: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+export MAGE_DATA_DIR ?= $(CURDIR)/.mage_data
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup run test lint format ui docs bench clean
+
+# Fully pinned install; re-runs only when requirements.txt changes. The .pth file makes the
+# crm_elt package importable from Mage blocks, dbt and tests without installing it.
+$(INSTALLED): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + ")")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check --no-input -q -r requirements.txt
+	$(PY) -m pip check
+	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' | xargs -I{} sh -c 'echo "$(CURDIR)" > {}/crm_elt_project.pth'
+	touch $(INSTALLED)
+
+.env:
+	cp .env.example .env
+
+setup: $(INSTALLED) .env
+
+run: setup
+	$(PY) -m crm_elt run
+
+test: setup lint
+	$(VENV)/bin/pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+ui: setup
+	$(PY) -m crm_elt render-triggers
+	$(VENV)/bin/mage start hubspot_elt_project --host 127.0.0.1 --port 6789
+
+docs: setup
+	cd dbt && CRM_ELT_DATA_DIR=$(CURDIR)/data ../$(VENV)/bin/dbt docs generate --profiles-dir . --target $${ENVIRONMENT:-dev}
+	@echo "Open: cd dbt && ../$(VENV)/bin/dbt docs serve --profiles-dir . --port 8080"
+
+bench: setup
+	for bench in bench/bench_*.py; do $(PY) $$bench || exit 1; done
+
+clean:
+	rm -rf data/db data/sandbox data/truth data/hubspot_import data/archive .mage_data dbt/target dbt/logs

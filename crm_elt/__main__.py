@@ -1,0 +1,91 @@
+"""Command line: `python -m crm_elt {run,extract,build,render-triggers,summary}`.
+
+Every known failure ends as one `error: ...` line on stderr and a non-zero exit; the
+full traceback is shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from crm_elt.logs import configure_logging, redact
+from crm_elt.settings import SettingsError, load_settings
+
+SOURCES = ("hubspot", "hotmart", "manychat", "spend")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crm_elt", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run", help="end to end: fake data, emulators, Mage pipeline, summary (make run)"
+    )
+    run.add_argument("--seed", type=int, default=None)
+    run.add_argument("--contacts", type=int, default=None)
+
+    extract = commands.add_parser("extract", help="extract one source (or all) into raw tables")
+    extract.add_argument("--source", choices=(*SOURCES, "all"), required=True)
+
+    commands.add_parser("build", help="dbt source freshness + dbt build")
+    commands.add_parser("render-triggers", help="write the Mage schedule from SCHEDULE_TIME")
+    commands.add_parser("summary", help="rows per table in this environment's warehouse")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.secret_values())
+    try:
+        return _dispatch(args, settings)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            logging.getLogger("crm_elt").exception("failed")
+        print(f"error: {redact(str(exc)).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, settings) -> int:
+    if args.command == "run":
+        from crm_elt import runner
+
+        summary = runner.run_end_to_end(
+            settings,
+            seed=args.seed if args.seed is not None else runner.DEMO_SEED,
+            contacts=args.contacts if args.contacts is not None else runner.DEMO_CONTACTS,
+        )
+        print(runner.format_summary(summary))
+    elif args.command == "extract":
+        from crm_elt.extract import result_frame, run_extraction
+
+        for source in SOURCES if args.source == "all" else (args.source,):
+            print(result_frame(run_extraction(source, settings)).to_string(index=False))
+    elif args.command == "build":
+        from crm_elt.dbt_runner import build
+
+        frame = build(settings)
+        print(frame["status"].value_counts().to_string())
+    elif args.command == "render-triggers":
+        from crm_elt.mage_triggers import write_triggers
+
+        print(f"schedule {settings.schedule_time} UTC -> {write_triggers(settings)}")
+    elif args.command == "summary":
+        from crm_elt.runner import RunSummary, format_summary
+        from crm_elt.warehouse import open_warehouse, table_row_counts
+
+        with open_warehouse(settings, read_only=True) as con:
+            counts = table_row_counts(con)
+        print(format_summary(RunSummary(0.0, counts, settings.warehouse_path)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Run dbt (dbt-duckdb) in-process against this environment's warehouse, and release it after.
+
+dbt's `dbtRunner` never raises on a failed model or test, and dbt-duckdb keeps the DuckDB
+file locked in the calling process after `invoke()` returns (MAGE_NOTES.md). Both are
+handled here: failures become one `DbtFailed` naming the nodes, and the handle is closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+
+from crm_elt.settings import Settings
+from crm_elt.warehouse import open_warehouse
+
+logger = logging.getLogger("crm_elt.dbt")
+
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+class DbtFailed(Exception):
+    """dbt ran but some node failed; the message lists them."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    node: str
+    resource_type: str
+    status: str
+    seconds: float
+    message: str
+
+
+@contextmanager
+def _dbt_environment(settings: Settings) -> Iterator[None]:
+    """The variables profiles.yml reads, set only for the duration of the dbt call."""
+    wanted = {
+        "CRM_ELT_DATA_DIR": str(settings.data_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    previous = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(settings: Settings, command: Sequence[str]) -> list[NodeResult]:
+    """Run one dbt command (e.g. ["build"]) for settings' target; raise DbtFailed on failure."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    # Stamps a new warehouse with its environment and refuses another environment's file
+    # before dbt touches it.
+    with open_warehouse(settings):
+        pass
+    project_dir = str(settings.dbt_project_dir)
+    args = [
+        *command,
+        "--project-dir",
+        project_dir,
+        "--profiles-dir",
+        project_dir,
+        "--target",
+        settings.dbt_target,
+    ]
+    logger.info("dbt %s (target %s)", " ".join(command), settings.dbt_target)
+    try:
+        with _dbt_environment(settings):
+            outcome = dbtRunner().invoke(args)
+    finally:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager.close_all_connections()
+
+    nodes = _node_results(outcome.result)
+    failed = [node for node in nodes if node.status in _FAILED_STATUSES]
+    if failed or not outcome.success:
+        details = "; ".join(f"{node.node} {node.status}: {node.message}" for node in failed)
+        reason = details or (str(outcome.exception) if outcome.exception else "see dbt log")
+        raise DbtFailed(f"dbt {command[0]} failed: {reason}")
+    return nodes
+
+
+def build(settings: Settings) -> pd.DataFrame:
+    """Check source freshness, then `dbt build` (models, tests); one row per node."""
+    nodes = run_dbt(settings, ["source", "freshness"]) + run_dbt(settings, ["build"])
+    frame = pd.DataFrame([node.__dict__ for node in nodes])
+    logger.info(
+        "dbt: %d nodes, statuses %s",
+        len(frame),
+        frame["status"].value_counts().to_dict() if len(frame) else {},
+    )
+    return frame
+
+
+def _node_results(result: object) -> list[NodeResult]:
+    results = getattr(result, "results", None) or []
+    nodes = []
+    for item in results:
+        node = getattr(item, "node", None)
+        nodes.append(
+            NodeResult(
+                node=getattr(node, "unique_id", str(node)),
+                resource_type=str(getattr(node, "resource_type", "")),
+                status=str(getattr(item, "status", "")),
+                seconds=round(float(getattr(item, "execution_time", 0.0) or 0.0), 3),
+                message=str(getattr(item, "message", "") or ""),
+            )
+        )
+    return nodes

@@ -1,0 +1,175 @@
+"""`make run`: fake data, local emulators, the Mage pipeline headless, and a summary.
+
+Every step is a child process (generator, emulator, `mage run`), so this module holds no
+DuckDB handle while the pipeline writes, and the emulator is stopped whatever happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from crm_elt.dataset import sandbox_path
+from crm_elt.mage_triggers import PIPELINE_UUID
+from crm_elt.settings import PROJECT_ROOT, Settings
+from crm_elt.warehouse import open_warehouse, table_row_counts
+
+logger = logging.getLogger("crm_elt.runner")
+
+MAGE_PROJECT = PROJECT_ROOT / "hubspot_elt_project"
+DEMO_SEED = 42
+DEMO_CONTACTS = 1000
+SANDBOX_START_TIMEOUT_S = 60
+
+
+class RunFailed(Exception):
+    """A step of the end-to-end run failed; the message says which and why, in one line."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    seconds: float
+    row_counts: list[tuple[str, int]]
+    warehouse: Path
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment for child processes: ours, plus what Mage and dbt need to find things."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "ENVIRONMENT": settings.environment,
+            "CRM_ELT_DATA_DIR": str(settings.data_dir),
+            "SANDBOX_PORT": str(settings.sandbox_port),
+            "MAGE_DATA_DIR": env.get("MAGE_DATA_DIR", str(PROJECT_ROOT / ".mage_data")),
+            "PYTHONPATH": os.pathsep.join(
+                part for part in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if part
+            ),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    return env
+
+
+def uses_sandbox(settings: Settings) -> bool:
+    urls = (settings.hubspot_base_url, settings.hotmart_base_url, settings.manychat_base_url)
+    return any(url.startswith(settings.sandbox_url) for url in urls)
+
+
+def ensure_fake_data(settings: Settings, *, seed: int, contacts: int) -> None:
+    """Generate the demo dataset once; later runs reuse it (the same seed gives the same data)."""
+    if sandbox_path(settings.data_dir, "hubspot_contacts.parquet").is_file():
+        logger.info("fake data already in %s", settings.data_dir)
+        return
+    command = [
+        sys.executable,
+        str(PROJECT_ROOT / "generate_fake_data.py"),
+        "--seed",
+        str(seed),
+        "--contacts",
+        str(contacts),
+        "--out",
+        str(settings.data_dir),
+    ]
+    completed = subprocess.run(command, env=child_environment(settings), check=False)
+    if completed.returncode != 0:
+        raise RunFailed(f"fake-data generator exited with {completed.returncode}")
+
+
+@contextmanager
+def running_sandbox(settings: Settings) -> Iterator[None]:
+    """Start the emulators on 127.0.0.1 for the duration of the block, then stop them."""
+    health_url = f"{settings.sandbox_url}/_sandbox/health"
+    if _is_up(health_url):
+        raise RunFailed(
+            f"port {settings.sandbox_port} is already serving something; stop it or set "
+            "SANDBOX_PORT in .env"
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "crm_elt.sandbox",
+        "--data",
+        str(settings.data_dir),
+        "--port",
+        str(settings.sandbox_port),
+    ]
+    process = subprocess.Popen(command, env=child_environment(settings), start_new_session=True)
+    try:
+        deadline = time.monotonic() + SANDBOX_START_TIMEOUT_S
+        while not _is_up(health_url):
+            if process.poll() is not None:
+                raise RunFailed(f"the API emulator exited with {process.returncode} at start")
+            if time.monotonic() > deadline:
+                raise RunFailed(f"the API emulator did not answer {health_url} in time")
+            time.sleep(0.2)
+        logger.info("API emulators up at %s", settings.sandbox_url)
+        yield
+    finally:
+        _stop_process_group(process)
+
+
+def run_mage_pipeline(settings: Settings) -> None:
+    mage = Path(sys.executable).with_name("mage")
+    command = [str(mage), "run", str(MAGE_PROJECT), PIPELINE_UUID]
+    completed = subprocess.run(
+        command, env=child_environment(settings), cwd=PROJECT_ROOT, check=False
+    )
+    if completed.returncode != 0:
+        raise RunFailed(
+            f"Mage pipeline {PIPELINE_UUID} failed (exit {completed.returncode}); the block "
+            "error is above, and _elt.load_log in the warehouse says which stream"
+        )
+
+
+def run_end_to_end(
+    settings: Settings, *, seed: int = DEMO_SEED, contacts: int = DEMO_CONTACTS
+) -> RunSummary:
+    started = time.monotonic()
+    sandbox = uses_sandbox(settings)
+    if sandbox:
+        ensure_fake_data(settings, seed=seed, contacts=contacts)
+        with running_sandbox(settings):
+            run_mage_pipeline(settings)
+    else:
+        run_mage_pipeline(settings)
+    with open_warehouse(settings, read_only=True) as con:
+        counts = table_row_counts(con)
+    return RunSummary(time.monotonic() - started, counts, settings.warehouse_path)
+
+
+def format_summary(summary: RunSummary) -> str:
+    width = max((len(name) for name, _ in summary.row_counts), default=10)
+    lines = [f"Warehouse {summary.warehouse}", f"{'table'.ljust(width)}  rows"]
+    lines += [f"{name.ljust(width)}  {rows:>10,}" for name, rows in summary.row_counts]
+    lines.append(f"Done in {summary.seconds:.1f} s.")
+    return "\n".join(lines)
+
+
+def _is_up(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def _stop_process_group(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -1,0 +1,23 @@
+{#- Raw tables keep every distinct version of a record (crm_elt.warehouse). Staging keeps them
+    all, one row per version, and flags the current one: latest modified_at, then latest
+    extraction. -#}
+{% macro is_current_version() -%}
+    row_number() over (
+        partition by record_key
+        order by modified_at desc nulls last, _extracted_at desc, record_hash
+    ) = 1
+{%- endmacro %}
+
+{% macro version_id() -%}
+    record_key || ':' || record_hash
+{%- endmacro %}
+
+{#- A HubSpot property as text; HubSpot sends every property value as a string or null. -#}
+{% macro hs_property(name) -%}
+    nullif(trim(record -> 'properties' ->> '{{ name }}'), '')
+{%- endmacro %}
+
+{#- HubSpot datetimes are ISO-8601 UTC strings; values that do not parse become null. -#}
+{% macro hs_timestamp(name) -%}
+    try_cast({{ hs_property(name) }} as timestamp)
+{%- endmacro %}

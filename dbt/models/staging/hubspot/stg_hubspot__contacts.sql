@@ -1,0 +1,38 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'contacts') }}
+
+),
+
+renamed as (
+
+    select
+        {{ version_id() }} as contact_version_id,
+        record_key as contact_id,
+        {{ hs_property('email') }} as email_raw,
+        lower({{ hs_property('email') }}) as email,
+        {{ hs_property('firstname') }} as first_name,
+        {{ hs_property('lastname') }} as last_name,
+        {{ hs_property('phone') }} as phone_raw,
+        {{ hs_property('mobilephone') }} as mobile_phone_raw,
+        {{ hs_property('city') }} as city,
+        {{ hs_property('state') }} as state,
+        {{ hs_property('lifecyclestage') }} as lifecycle_stage,
+        {{ hs_property('hs_lead_status') }} as lead_status,
+        {{ hs_property('hs_analytics_source') }} as acquisition_channel,
+        {{ hs_property('hs_merged_object_ids') }} as merged_contact_ids,
+        {{ hs_timestamp('createdate') }} as created_at,
+        {{ hs_timestamp('lastmodifieddate') }} as modified_at,
+        coalesce((record ->> 'archived')::boolean, false) as is_archived,
+        try_cast(record ->> 'archivedAt' as timestamp) as archived_at,
+        {{ is_current_version() }} as is_current_version,
+        _extracted_at as extracted_at,
+        _load_id as load_id
+
+    from source
+
+)
+
+select * from renamed
