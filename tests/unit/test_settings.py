@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
+from crm_elt.settings import SettingsError, load_settings
+
+
+def load(tmp_path: Path, env_text: str | None = None, **environ: str):
+    env_file = tmp_path / ".env"
+    if env_text is not None:
+        env_file.write_text(env_text, encoding="utf-8")
+    return load_settings(environ=environ, env_file=env_file)
+
+
+def test_settings_default_to_dev_and_the_sandbox(tmp_path):
+    settings = load(tmp_path, CRM_ELT_DATA_DIR=str(tmp_path))
+    assert settings.environment == "dev"
+    assert settings.warehouse_path == tmp_path.resolve() / "db" / "dev" / "warehouse.duckdb"
+    assert settings.hubspot_base_url == "http://127.0.0.1:8765/hubspot"
+    assert settings.hubspot_access_token == SANDBOX_CREDENTIALS.hubspot_access_token
+    assert settings.dbt_target == settings.mage_io_profile == "dev"
+
+
+def test_settings_environment_selects_warehouse_target_and_profile(tmp_path):
+    settings = load(tmp_path, ENVIRONMENT="prd", CRM_ELT_DATA_DIR=str(tmp_path))
+    assert settings.warehouse_path.parent.name == "prd"
+    assert settings.dbt_target == settings.mage_io_profile == "prd"
+
+
+def test_settings_process_environment_overrides_env_file(tmp_path):
+    settings = load(tmp_path, "ENVIRONMENT=hml\nSANDBOX_PORT=9000\n", SANDBOX_PORT="9100")
+    assert settings.environment == "hml"
+    assert settings.sandbox_port == 9100
+    assert settings.hotmart_base_url == "http://127.0.0.1:9100/hotmart"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"ENVIRONMENT": "production"}, "ENVIRONMENT"),
+        ({"SANDBOX_PORT": "eighty"}, "SANDBOX_PORT"),
+        ({"SANDBOX_PORT": "70000"}, "SANDBOX_PORT"),
+        ({"HUBSPOT_BASE_URL": "api.hubapi.com"}, "HUBSPOT_BASE_URL"),
+        ({"SCHEDULE_TIME": "25:00"}, "SCHEDULE_TIME"),
+        ({"HTTP_TIMEOUT_SECONDS": "-1"}, "HTTP_TIMEOUT_SECONDS"),
+        ({"HOTMART_RESWEEP_DAYS": "often"}, "HOTMART_RESWEEP_DAYS"),
+    ],
+)
+def test_settings_malformed_value_names_the_variable_in_one_line(tmp_path, environ, named):
+    with pytest.raises(SettingsError) as error:
+        load(tmp_path, **environ)
+    message = str(error.value)
+    assert message.startswith(named)
+    assert "\n" not in message
+
+
+def test_settings_unparseable_env_line_is_an_error_naming_the_line(tmp_path):
+    with pytest.raises(SettingsError, match=r"\.env line 2"):
+        load(tmp_path, "ENVIRONMENT=dev\nthis line is not an assignment\n")
+
+
+def test_settings_repr_hides_secrets(tmp_path):
+    settings = load(tmp_path, HUBSPOT_ACCESS_TOKEN="pat-na1-real-secret-value")
+    assert "pat-na1-real-secret-value" not in repr(settings)
+    assert "pat-na1-real-secret-value" in settings.secret_values()
+
+
+def test_settings_env_example_matches_the_sandbox_credentials():
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    settings = load_settings(environ={}, env_file=example)
+    assert settings.hubspot_access_token == SANDBOX_CREDENTIALS.hubspot_access_token
+    assert settings.hotmart_basic_token == SANDBOX_CREDENTIALS.hotmart_basic_token
+    assert settings.manychat_token == SANDBOX_CREDENTIALS.manychat_token
+    assert settings.hubspot_base_url.startswith(settings.sandbox_url)

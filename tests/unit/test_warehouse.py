@@ -1,0 +1,146 @@
+import dataclasses
+import multiprocessing
+import shutil
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from crm_elt.warehouse import (
+    QuarantinedRow,
+    RawRecord,
+    WrongEnvironmentError,
+    get_cursor,
+    open_warehouse,
+    quarantine_rows,
+    write_records,
+)
+
+
+def contact(record_id: int, email: str = "a@example.com", day: int = 1) -> RawRecord:
+    payload = {"id": str(record_id), "properties": {"email": email}}
+    return RawRecord(str(record_id), datetime(2024, 1, day), payload)
+
+
+def rows(con, table="raw_hubspot.contacts"):
+    return con.execute(f"select record_key, record_hash from {table} order by 1, 2").fetchall()
+
+
+def test_write_records_is_idempotent_and_keeps_versions(settings):
+    with open_warehouse(settings) as con:
+        first = write_records(
+            con, source="hubspot", entity="contacts", records=[contact(1), contact(2)], load_id="a"
+        )
+        again = write_records(
+            con, source="hubspot", entity="contacts", records=[contact(1), contact(2)], load_id="b"
+        )
+        changed = write_records(
+            con,
+            source="hubspot",
+            entity="contacts",
+            records=[contact(1, "new@example.com", day=2)],
+            load_id="c",
+        )
+        assert (first, again, changed) == (2, 0, 1)
+        assert len(rows(con)) == 3
+        assert [key for key, _ in rows(con)] == ["1", "1", "2"]
+
+
+def test_write_records_dedupes_within_one_batch(settings):
+    with open_warehouse(settings) as con:
+        inserted = write_records(
+            con, source="hubspot", entity="contacts", records=[contact(1)] * 3, load_id="a"
+        )
+        assert inserted == 1
+
+
+def test_write_records_commits_cursor_with_the_page(settings):
+    with open_warehouse(settings) as con:
+        write_records(
+            con,
+            source="hubspot",
+            entity="contacts",
+            records=[contact(1)],
+            load_id="a",
+            cursor={"after": "2"},
+        )
+        assert get_cursor(con, "hubspot", "contacts") == {"after": "2"}
+
+
+def test_write_records_failure_leaves_neither_rows_nor_cursor(settings):
+    record = RawRecord("9", None, {"email": "x@example.com"})
+    with open_warehouse(settings) as con:
+        con.execute("create schema raw_hubspot")
+        con.execute("create table raw_hubspot.contacts (record_key varchar)")  # wrong shape
+        with pytest.raises(duckdb.Error):
+            write_records(
+                con,
+                source="hubspot",
+                entity="contacts",
+                records=[record],
+                load_id="a",
+                cursor={"after": "99"},
+            )
+        assert get_cursor(con, "hubspot", "contacts") is None
+        assert con.execute("select count(*) from raw_hubspot.contacts").fetchall() == [(0,)]
+
+
+def test_open_warehouse_refuses_another_environments_file(settings, prd_settings):
+    with open_warehouse(prd_settings):
+        pass
+    with (
+        pytest.raises(WrongEnvironmentError, match="prd"),
+        open_warehouse(settings, database=prd_settings.warehouse_path),
+    ):
+        pass
+
+
+def test_open_warehouse_refuses_a_prd_file_copied_into_dev(settings, prd_settings):
+    with open_warehouse(prd_settings) as con:
+        write_records(con, source="hubspot", entity="contacts", records=[contact(1)], load_id="p")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    shutil.copy(prd_settings.warehouse_path, settings.warehouse_path)
+    with (
+        pytest.raises(WrongEnvironmentError, match="is the prd warehouse"),
+        open_warehouse(settings) as con,
+    ):
+        write_records(con, source="hubspot", entity="contacts", records=[contact(2)], load_id="d")
+    with open_warehouse(prd_settings, read_only=True) as con:
+        assert rows(con) == [("1", rows(con)[0][1])]
+
+
+def _open_read_write(path: str, queue) -> None:
+    try:
+        duckdb.connect(path).close()
+        queue.put("ok")
+    except duckdb.Error as exc:
+        queue.put(str(exc))
+
+
+def test_open_warehouse_releases_the_file_lock_on_exit(settings):
+    with open_warehouse(settings) as con:
+        write_records(con, source="hubspot", entity="contacts", records=[contact(1)], load_id="a")
+    queue = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_open_read_write, args=(str(settings.warehouse_path), queue)
+    )
+    process.start()
+    process.join(60)
+    assert queue.get(timeout=5) == "ok"
+
+
+def test_quarantine_rows_keeps_file_line_field_and_reason(settings):
+    row = QuarantinedRow("manychat", "subscribers", "x.csv", 7, "email", "invalid email", "a;b")
+    with open_warehouse(settings) as con:
+        assert quarantine_rows(con, "load-1", [row]) == 1
+        stored = con.execute(
+            "select file_name, line_number, field, reason from _elt.quarantine"
+        ).fetchall()
+    assert stored == [("x.csv", 7, "email", "invalid email")]
+
+
+def test_open_warehouse_read_only_does_not_create_files(settings):
+    other = dataclasses.replace(settings, environment="hml")
+    with pytest.raises(duckdb.Error), open_warehouse(other, read_only=True):
+        pass
+    assert not other.warehouse_path.exists()
