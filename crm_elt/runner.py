@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -22,7 +23,7 @@ import requests
 from crm_elt.dataset import sandbox_path
 from crm_elt.mage_triggers import PIPELINE_UUID
 from crm_elt.settings import PROJECT_ROOT, Settings
-from crm_elt.warehouse import open_warehouse, table_row_counts
+from crm_elt.warehouse import open_warehouse, table_row_counts, utc_now
 
 logger = logging.getLogger("crm_elt.runner")
 
@@ -123,14 +124,35 @@ def running_sandbox(settings: Settings) -> Iterator[None]:
 def run_mage_pipeline(settings: Settings) -> None:
     mage = Path(sys.executable).with_name("mage")
     command = [str(mage), "run", str(MAGE_PROJECT), PIPELINE_UUID]
+    started_at = utc_now()
     completed = subprocess.run(
         command, env=child_environment(settings), cwd=PROJECT_ROOT, check=False
     )
     if completed.returncode != 0:
-        raise RunFailed(
-            f"Mage pipeline {PIPELINE_UUID} failed (exit {completed.returncode}); the block "
-            "error is above, and _elt.load_log in the warehouse says which stream"
-        )
+        cause = failed_stream_since(settings, started_at) or "see the block error above"
+        raise RunFailed(f"Mage pipeline {PIPELINE_UUID} failed: {cause}")
+
+
+def failed_stream_since(settings: Settings, started_at: datetime) -> str | None:
+    """The first stream that failed since `started_at`, from `_elt.load_log`, as one line."""
+    if not settings.warehouse_path.is_file():
+        return None
+    with open_warehouse(settings, read_only=True) as con:
+        has_log = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = '_elt' and table_name = 'load_log'"
+        ).fetchall()[0][0]
+        if not has_log:
+            return None
+        failed = con.execute(
+            "select source, stream, error from _elt.load_log "
+            "where outcome = 'failed' and started_at >= ? order by started_at limit 1",
+            [started_at],
+        ).fetchall()
+    if not failed:
+        return None
+    source, stream, error = failed[0]
+    return f"{source}.{stream}: {(error or 'unknown error').splitlines()[0]}"
 
 
 def run_end_to_end(
