@@ -94,7 +94,12 @@ def run_dbt(settings: Settings, command: Sequence[str]) -> list[NodeResult]:
 
 
 def build(settings: Settings) -> pd.DataFrame:
-    """Check source freshness, then `dbt build` (models, tests); one row per node."""
+    """Check source freshness, then `dbt build` (models, tests); one row per node.
+
+    Raw tables a source has not created yet are created empty first, so freshness and the
+    build see every declared source.
+    """
+    run_dbt(settings, ["run-operation", "ensure_raw_tables"])
     nodes = run_dbt(settings, ["source", "freshness"]) + run_dbt(settings, ["build"])
     frame = pd.DataFrame([node.__dict__ for node in nodes])
     logger.info(

@@ -21,3 +21,14 @@
 {% macro hs_timestamp(name) -%}
     try_cast({{ hs_property(name) }} as timestamp)
 {%- endmacro %}
+
+{#- Epoch values from Hotmart: milliseconds, but some endpoints send seconds; a value below
+    10^12 is taken as seconds. -#}
+{% macro epoch_to_timestamp(expression) -%}
+    case
+        when try_cast({{ expression }} as bigint) is null then null
+        when try_cast({{ expression }} as bigint) < 1000000000000
+            then to_timestamp(try_cast({{ expression }} as bigint))::timestamp
+        else epoch_ms(try_cast({{ expression }} as bigint))
+    end
+{%- endmacro %}

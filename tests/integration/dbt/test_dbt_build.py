@@ -7,7 +7,14 @@ from datetime import datetime
 import pytest
 
 from crm_elt.dbt_runner import DbtFailed, build, run_dbt
-from crm_elt.warehouse import RawRecord, open_warehouse, write_records
+from crm_elt.warehouse import (
+    RawRecord,
+    StreamStats,
+    log_load,
+    open_warehouse,
+    utc_now,
+    write_records,
+)
 
 
 def hubspot_contact(record_id: int, created: str, source: str | None, archived=False) -> RawRecord:
@@ -40,6 +47,16 @@ def loaded(settings):
         newer = hubspot_contact(3, "2024-02-01T00:00:00.000Z", "REFERRALS")
         newer = newer._replace(modified_at=datetime(2024, 3, 1))
         write_records(con, source="hubspot", entity="contacts", records=[newer], load_id="l2")
+        for source in ("hubspot", "hotmart"):
+            log_load(
+                con,
+                load_id="l2",
+                source=source,
+                stream="all",
+                started_at=utc_now(),
+                stats=StreamStats(),
+                outcome="success",
+            )
     return settings
 
 
@@ -70,13 +87,20 @@ def test_build_releases_the_warehouse_for_other_processes(loaded):
     assert completed.returncode == 0, completed.stderr
 
 
-def test_build_fails_clearly_when_sources_are_stale(loaded):
+def test_build_fails_clearly_when_a_source_has_not_been_extracted_lately(loaded):
     with open_warehouse(loaded) as con:
         con.execute(
-            "update raw_hubspot.contacts set _extracted_at = now()::timestamp - interval 5 day"
+            "update _elt.load_log set finished_at = now()::timestamp - interval 5 day "
+            "where source = 'hubspot'"
         )
     with pytest.raises(DbtFailed, match=r"source\.crm_elt\.hubspot\.contacts error"):
         build(loaded)
+
+
+def test_build_succeeds_on_sources_with_no_rows_yet(loaded):
+    build(loaded)
+    with open_warehouse(loaded, read_only=True) as con:
+        assert con.execute("select count(*) from staging.stg_hotmart__sales").fetchall() == [(0,)]
 
 
 def test_run_dbt_reports_a_failed_command(loaded):

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'companies') }}
+
+),
+
+renamed as (
+
+    select
+        {{ version_id() }} as company_version_id,
+        record_key as company_id,
+        {{ hs_property('name') }} as company_name,
+        lower({{ hs_property('domain') }}) as domain,
+        {{ hs_property('especialidade_medica') }} as medical_specialty_raw,
+        {{ hs_property('phone') }} as phone_raw,
+        {{ hs_property('website') }} as website,
+        {{ hs_property('industry') }} as industry,
+        {{ hs_property('city') }} as city,
+        {{ hs_property('state') }} as state,
+        {{ hs_property('country') }} as country,
+        {{ hs_property('hs_merged_object_ids') }} as merged_company_ids,
+        {{ hs_timestamp('createdate') }} as created_at,
+        {{ hs_timestamp('hs_lastmodifieddate') }} as modified_at,
+        coalesce((record ->> 'archived')::boolean, false) as is_archived,
+        try_cast(record ->> 'archivedAt' as timestamp) as archived_at,
+        {{ is_current_version() }} as is_current_version,
+        _extracted_at as extracted_at,
+        _load_id as load_id
+
+    from source
+
+)
+
+select * from renamed
