@@ -1,0 +1,5 @@
+"""Local emulators of the HubSpot, Hotmart and ManyChat APIs (see server.py)."""
+
+from crm_elt.sandbox.server import RunningSandbox, SandboxConfig, create_server, start_sandbox
+
+__all__ = ["RunningSandbox", "SandboxConfig", "create_server", "start_sandbox"]

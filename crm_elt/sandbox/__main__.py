@@ -1,0 +1,48 @@
+"""`python -m crm_elt.sandbox --data DIR --port P`: serve the emulators until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from crm_elt.sandbox.server import SandboxConfig, create_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crm_elt.sandbox", description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="the generator's --out folder")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--rate-limits", action="store_true", help="enforce the APIs' limits")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if not (args.data / "sandbox").is_dir():
+        print(
+            f"error: no emulator dataset in {args.data / 'sandbox'}; run "
+            "generate_fake_data.py --out DIR first",
+            file=sys.stderr,
+        )
+        return 2
+    config = SandboxConfig(rate_limits=args.rate_limits, seed=args.seed)
+    try:
+        sandbox = create_server(args.data, host=args.host, port=args.port, config=config)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+    def stop(signum, frame):
+        threading.Thread(target=sandbox.server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"sandbox listening on {sandbox.url}", flush=True)
+    sandbox.server.serve_forever()
+    sandbox.server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
