@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             logging.getLogger("crm_elt").exception("failed")
-        print(f"error: {redact(str(exc)).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
+        message = redact(str(exc)).strip().splitlines()
+        print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
         return 1
 
 

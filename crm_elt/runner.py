@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 import requests
 
 from crm_elt.dataset import sandbox_path
+from crm_elt.logs import redact
 from crm_elt.mage_triggers import PIPELINE_UUID
 from crm_elt.settings import PROJECT_ROOT, Settings
 from crm_elt.warehouse import open_warehouse, table_row_counts, utc_now
@@ -31,6 +33,8 @@ MAGE_PROJECT = PROJECT_ROOT / "hubspot_elt_project"
 DEMO_SEED = 42
 DEMO_CONTACTS = 1000
 SANDBOX_START_TIMEOUT_S = 60
+# The closing line of a Python traceback, as Mage prints it when a block raises.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_.]*(Error|Failed|Exception|Exit)\w*: .+")
 
 
 class RunFailed(Exception):
@@ -125,12 +129,23 @@ def run_mage_pipeline(settings: Settings) -> None:
     mage = Path(sys.executable).with_name("mage")
     command = [str(mage), "run", str(MAGE_PROJECT), PIPELINE_UUID]
     started_at = utc_now()
-    completed = subprocess.run(
-        command, env=child_environment(settings), cwd=PROJECT_ROOT, check=False
+    process = subprocess.Popen(
+        command,
+        env=child_environment(settings),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
-    if completed.returncode != 0:
-        cause = failed_stream_since(settings, started_at) or "see the block error above"
-        raise RunFailed(f"Mage pipeline {PIPELINE_UUID} failed: {cause}")
+    last_exception = None
+    for line in process.stdout:
+        sys.stdout.write(redact(line))
+        if match := _EXCEPTION_LINE.match(line.strip()):
+            last_exception = match.group(0)
+    if process.wait() != 0:
+        cause = failed_stream_since(settings, started_at) or last_exception
+        raise RunFailed(f"Mage pipeline {PIPELINE_UUID} failed: {cause or 'see the log above'}")
 
 
 def failed_stream_since(settings: Settings, started_at: datetime) -> str | None:

@@ -90,8 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             raw_target=self.path,
         )
-        if prefix == "_sandbox" and request.path == "/health":
-            response = Response(200, {"status": "ok"})
+        if prefix == "_sandbox":
+            response = self.server.control(request)
         elif prefix in self.server.emulators:
             try:
                 response = self.server.emulators[prefix].handle(request)
@@ -124,6 +124,19 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.emulators = emulators
 
+    def control(self, request: Request) -> Response:
+        """`/_sandbox/*`, for readiness checks and tests; no auth, never faulted."""
+        if request.path == "/health":
+            return Response(200, {"status": "ok", "apis": sorted(self.emulators)})
+        manychat = self.emulators.get("manychat")
+        if request.path == "/manychat/writes" and manychat is not None:
+            return Response(200, {"writes": list(manychat.writes)})
+        hotmart = self.emulators.get("hotmart")
+        if request.path == "/hotmart/expire-tokens" and hotmart is not None:
+            hotmart.expire_tokens()
+            return Response(200, {"status": "ok"})
+        return Response(404, {"status": "error", "message": f"no control {request.path}"})
+
 
 @dataclass
 class RunningSandbox:
@@ -141,9 +154,15 @@ class RunningSandbox:
 
 
 def build_emulators(data_dir: Path, config: SandboxConfig) -> dict[str, ApiEmulator]:
+    from crm_elt.sandbox.hotmart import HotmartEmulator
     from crm_elt.sandbox.hubspot import HubSpotEmulator
+    from crm_elt.sandbox.manychat import ManyChatEmulator
 
-    return {"hubspot": HubSpotEmulator.from_dataset(Path(data_dir), config)}
+    return {
+        "hubspot": HubSpotEmulator.from_dataset(Path(data_dir), config),
+        "hotmart": HotmartEmulator.from_dataset(Path(data_dir), config),
+        "manychat": ManyChatEmulator.from_dataset(Path(data_dir), config),
+    }
 
 
 def create_server(

@@ -1,0 +1,120 @@
+"""ManyChat emulator (API_NOTES.md §3.1): `Bearer page_id:key`, subscriber lookups, tags,
+flows; failures are HTTP 400 with `status: error`; every write is recorded for tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from crm_elt.dataset import sandbox_path
+from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
+from crm_elt.sandbox.server import Request, Response, SandboxConfig
+
+WRITE_PATHS = ("/fb/subscriber/addTag", "/fb/subscriber/addTagByName", "/fb/sending/sendFlow")
+
+
+def manychat_error(message: str, code: int | None = None, status: int = 400) -> Response:
+    body: dict = {"status": "error", "message": message}
+    if code is None:
+        body["details"] = {"messages": [{"message": message}]}
+    else:
+        body["code"] = code
+    return Response(status, body)
+
+
+class ManyChatEmulator:
+    def __init__(self, subscribers: pd.DataFrame, config: SandboxConfig):
+        self.subscribers = (
+            subscribers.set_index("id", drop=False) if len(subscribers) else subscribers
+        )
+        self.config = config
+        self.writes: list[dict] = []
+        self.lock = threading.Lock()
+        tag_names = sorted(
+            {
+                tag
+                for tags in subscribers.get("tags", pd.Series(dtype=object)).dropna()
+                for tag in str(tags).split(";")
+                if tag
+            }
+        )
+        self.tags = {name: index for index, name in enumerate(tag_names, start=1)}
+
+    @classmethod
+    def from_dataset(cls, data_dir: Path, config: SandboxConfig) -> ManyChatEmulator:
+        path = sandbox_path(data_dir, "manychat_subscribers.parquet")
+        frame = pd.read_parquet(path) if path.is_file() else pd.DataFrame(columns=["id", "tags"])
+        return cls(frame, config)
+
+    def handle(self, request: Request) -> Response:
+        if request.header("authorization") != f"Bearer {SANDBOX_CREDENTIALS.manychat_token}":
+            return manychat_error("Wrong format token", status=401)
+        path = request.path
+        if path == "/fb/page/getTags":
+            tags = [{"id": tag_id, "name": name} for name, tag_id in self.tags.items()]
+            return Response(200, {"status": "success", "data": tags})
+        if path == "/fb/subscriber/getInfo":
+            return self._subscriber_response(request.arg("subscriber_id"))
+        if path == "/fb/subscriber/findBySystemField":
+            email, phone = request.arg("email"), request.arg("phone")
+            if bool(email) == bool(phone):
+                return manychat_error("Set exactly one of email or phone")
+            column, value = ("email", email) if email else ("phone", phone)
+            matches = self.subscribers[self.subscribers[column] == value]
+            if matches.empty:
+                return Response(200, {"status": "success", "data": []})
+            return Response(200, {"status": "success", "data": _subscriber(matches.iloc[0])})
+        if path in WRITE_PATHS and request.method == "POST":
+            return self._write(path, request)
+        return manychat_error(f"Unknown method {path}")
+
+    def _subscriber_response(self, subscriber_id: str | None) -> Response:
+        if not subscriber_id or subscriber_id not in self.subscribers.index:
+            return manychat_error("Subscriber does not exist", code=2011)
+        return Response(
+            200, {"status": "success", "data": _subscriber(self.subscribers.loc[subscriber_id])}
+        )
+
+    def _write(self, path: str, request: Request) -> Response:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return manychat_error("Invalid JSON")
+        subscriber_id = str(body.get("subscriber_id", ""))
+        if subscriber_id not in self.subscribers.index:
+            return manychat_error("Subscriber does not exist", code=2011)
+        if path == "/fb/subscriber/addTag" and body.get("tag_id") not in self.tags.values():
+            return manychat_error("Tag does not exist")
+        if path == "/fb/sending/sendFlow" and not body.get("flow_ns"):
+            return manychat_error("flow_ns is required")
+        with self.lock:
+            self.writes.append({"path": path, "body": body, "at": time.time()})
+        return Response(200, {"status": "success"})
+
+
+def _subscriber(row: pd.Series) -> dict:
+    tags = [name for name in str(row.get("tags") or "").split(";") if name]
+    return {
+        "id": str(row["id"]),
+        "page_id": row.get("page_id"),
+        "first_name": row.get("first_name"),
+        "last_name": row.get("last_name"),
+        "name": row.get("name"),
+        "gender": row.get("gender"),
+        "locale": row.get("locale"),
+        "timezone": row.get("timezone"),
+        "email": row.get("email"),
+        "phone": row.get("phone"),
+        "whatsapp_phone": row.get("whatsapp_phone"),
+        "optin_email": bool(row.get("optin_email")),
+        "optin_phone": bool(row.get("optin_phone")),
+        "optin_whatsapp": bool(row.get("optin_whatsapp")),
+        "subscribed": row.get("subscribed"),
+        "last_interaction": row.get("last_interaction"),
+        "last_seen": row.get("last_seen"),
+        "custom_fields": [],
+        "tags": [{"id": index, "name": name} for index, name in enumerate(tags, start=1)],
+    }

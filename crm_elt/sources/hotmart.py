@@ -1,0 +1,253 @@
+"""Hotmart extractor: sales history (every status) and buyers' contact data (sales users).
+
+Hotmart has no updated-since filter, and its default filter hides everything but APPROVED and
+COMPLETE (API_NOTES.md §2, pitfall 7). So each run sweeps date windows of at most 360 days
+with `transaction_status` naming every status, from the history start on the first run and
+from the last sweep minus `HOTMART_RESWEEP_DAYS` afterwards; refunds and chargebacks that
+happened since then arrive as new versions of their transaction. `ENVIRONMENT=hml` extracts
+exactly the previous calendar month. The window and page token are checkpointed with each
+page, so a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from crm_elt.http import ApiClient, RetryPolicy, SlidingWindowLimiter
+from crm_elt.progress import Progress
+from crm_elt.settings import Settings
+from crm_elt.sources.base import ExtractResult, tracked_stream
+from crm_elt.warehouse import RawRecord, StreamStats, get_cursor, open_warehouse, write_records
+
+logger = logging.getLogger("crm_elt.sources.hotmart")
+
+SOURCE = "hotmart"
+PAGE_SIZE = 500
+MAX_WINDOW = timedelta(days=360)
+HISTORY_START = date(2015, 1, 1)
+TOKEN_REFRESH_MARGIN_S = 300
+ALL_STATUSES = (
+    "APPROVED",
+    "BLOCKED",
+    "CANCELLED",
+    "CHARGEBACK",
+    "COMPLETE",
+    "EXPIRED",
+    "NO_FUNDS",
+    "OVERDUE",
+    "PARTIALLY_REFUNDED",
+    "PRE_ORDER",
+    "PRINTED_BILLET",
+    "PROCESSING_TRANSACTION",
+    "PROTESTED",
+    "REFUNDED",
+    "STARTED",
+    "UNDER_ANALISYS",
+    "WAITING_PAYMENT",
+)
+STREAMS = {"sales": "/payments/api/v1/sales/history", "sales_users": "/payments/api/v1/sales/users"}
+
+
+@dataclass
+class HotmartOptions:
+    per_minute: int = 480  # below Hotmart's 500/min, leaving room for the token calls
+    history_start: date = HISTORY_START
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class TokenCache:
+    """The OAuth token, fetched once, refreshed ahead of expiry, dropped on a 401."""
+
+    def __init__(self, settings: Settings, retry: RetryPolicy):
+        self.settings = settings
+        self.client = ApiClient(
+            source=SOURCE,
+            base_url=settings.hotmart_auth_url,
+            auth_headers=lambda: {"Authorization": f"Basic {settings.hotmart_basic_token}"},
+            timeout_s=settings.http_timeout_s,
+            retry=retry,
+        )
+        self.token: str | None = None
+        self.expires_at = 0.0
+        self.lock = threading.Lock()
+
+    def headers(self) -> dict[str, str]:
+        with self.lock:
+            if self.token is None or time.monotonic() > self.expires_at - TOKEN_REFRESH_MARGIN_S:
+                self._fetch()
+            return {"Authorization": f"Bearer {self.token}"}
+
+    def invalidate(self) -> bool:
+        with self.lock:
+            self.token = None
+        return True
+
+    def _fetch(self) -> None:
+        payload = self.client.request(
+            "POST",
+            "",
+            url=self.settings.hotmart_auth_url,
+            params={
+                "grant_type": "client_credentials",
+                "client_id": self.settings.hotmart_client_id,
+                "client_secret": self.settings.hotmart_client_secret,
+            },
+        )
+        self.token = str(payload["access_token"])
+        self.expires_at = time.monotonic() + float(payload.get("expires_in") or 3600)
+
+
+def make_client(settings: Settings, options: HotmartOptions) -> ApiClient:
+    tokens = TokenCache(settings, options.retry)
+    return ApiClient(
+        source=SOURCE,
+        base_url=settings.hotmart_base_url,
+        auth_headers=tokens.headers,
+        timeout_s=settings.http_timeout_s,
+        retry=options.retry,
+        limiters={"default": SlidingWindowLimiter(options.per_minute, 60.0)},
+        on_unauthorized=tokens.invalidate,
+    )
+
+
+def previous_calendar_month(today: date) -> tuple[date, date]:
+    """[first day, last day] of the month before `today`'s month."""
+    first_of_this_month = today.replace(day=1)
+    last_of_previous = first_of_this_month - timedelta(days=1)
+    return last_of_previous.replace(day=1), last_of_previous
+
+
+def date_windows(start: datetime, end: datetime, size: timedelta = MAX_WINDOW):
+    """Consecutive [start, end] windows no longer than `size` covering start..end."""
+    windows = []
+    cursor = start
+    while cursor <= end:
+        window_end = min(cursor + size - timedelta(milliseconds=1), end)
+        windows.append((cursor, window_end))
+        cursor = window_end + timedelta(milliseconds=1)
+    return windows
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def from_epoch(value: object) -> datetime | None:
+    """Hotmart sends milliseconds, sometimes seconds: below 10^12 is seconds."""
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    seconds = number / 1000 if number >= 10**12 else number
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None)
+
+
+def sale_record(item: dict) -> RawRecord:
+    purchase = item.get("purchase") or {}
+    moment = from_epoch(purchase.get("approved_date")) or from_epoch(purchase.get("order_date"))
+    return RawRecord(str(purchase["transaction"]), moment, item)
+
+
+def sales_user_record(item: dict) -> RawRecord:
+    return RawRecord(str(item["transaction"]), None, item)
+
+
+def extract(
+    settings: Settings,
+    *,
+    load_id: str,
+    streams: Sequence[str] | None = None,
+    options: HotmartOptions | None = None,
+    now: datetime | None = None,
+) -> ExtractResult:
+    options = options or HotmartOptions()
+    client = make_client(settings, options)
+    result = ExtractResult(SOURCE, load_id)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    for stream in streams or tuple(STREAMS):
+        with tracked_stream(settings, result, stream) as stats:
+            retries_before = client.retries
+            try:
+                _sweep(settings, client, load_id, stream, options, now, stats)
+            finally:
+                stats.retries = client.retries - retries_before
+    return result
+
+
+def _sweep(settings, client, load_id, stream, options, now, stats: StreamStats) -> None:
+    to_record = sale_record if stream == "sales" else sales_user_record
+    with open_warehouse(settings) as con:
+        cursor = get_cursor(con, SOURCE, stream) or {}
+    if settings.environment == "hml":
+        first, last = previous_calendar_month(now.date())
+        start = datetime.combine(first, datetime.min.time())
+        end = datetime.combine(last, datetime.max.time()).replace(microsecond=999000)
+        cursor = {}
+    elif cursor and not cursor.get("complete"):
+        start, end = (
+            datetime.fromisoformat(cursor["window_start"]),
+            datetime.fromisoformat(cursor["run_end"]),
+        )
+    else:
+        swept = cursor.get("swept_until")
+        start = (
+            datetime.fromisoformat(swept) - timedelta(days=settings.hotmart_resweep_days)
+            if swept
+            else datetime.combine(options.history_start, datetime.min.time())
+        )
+        end = now
+        cursor = {}
+    page_token = cursor.get("page_token")
+    progress = Progress(f"{SOURCE}.{stream}")
+    for window_start, window_end in date_windows(start, end):
+        while True:
+            params = {
+                "max_results": PAGE_SIZE,
+                "start_date": to_epoch_ms(window_start),
+                "end_date": to_epoch_ms(window_end),
+                "transaction_status": ",".join(ALL_STATUSES),
+            }
+            if page_token:
+                params["page_token"] = page_token
+            payload = client.get(STREAMS[stream], params=params)
+            stats.pages += 1
+            items = payload.get("items") or [] if isinstance(payload, dict) else []
+            page_token = ((payload or {}).get("page_info") or {}).get("next_page_token")
+            last_window = window_end >= end
+            if page_token:
+                next_cursor = {
+                    "complete": False,
+                    "window_start": window_start.isoformat(),
+                    "run_end": end.isoformat(),
+                    "page_token": page_token,
+                }
+            elif not last_window:
+                following = window_end + timedelta(milliseconds=1)
+                next_cursor = {
+                    "complete": False,
+                    "window_start": following.isoformat(),
+                    "run_end": end.isoformat(),
+                    "page_token": None,
+                }
+            else:
+                next_cursor = {"complete": True, "swept_until": end.isoformat()}
+            records = [to_record(item) for item in items]
+            with open_warehouse(settings) as con:
+                stats.inserted += write_records(
+                    con,
+                    source=SOURCE,
+                    entity=stream,
+                    records=records,
+                    load_id=load_id,
+                    cursor=next_cursor,
+                )
+            stats.received += len(records)
+            progress.update(stats.received)
+            if not page_token:
+                break
+    progress.update(stats.received, force=True)
