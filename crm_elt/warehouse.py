@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -222,11 +222,13 @@ def write_records(
     load_id: str,
     cursor: dict | None = None,
     cursor_entity: str | None = None,
+    also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> int:
     """Insert the new versions among `records` and save `cursor`, in one transaction.
 
     Returns how many versions were new. Saving the cursor with the page it covers is what
-    makes a killed run resumable without gaps or duplicates.
+    makes a killed run resumable without gaps or duplicates. `also` runs inside the same
+    transaction (e.g. to record quarantined rows and the file as loaded).
     """
     ensure_elt_schema(con)
     table = ensure_raw_table(con, source, entity)
@@ -261,6 +263,8 @@ def write_records(
             con.unregister("incoming_records")
         if cursor is not None:
             save_cursor(con, source, cursor_entity or entity, cursor, load_id)
+        if also is not None:
+            also(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -47,7 +47,7 @@ def loaded(settings):
         newer = hubspot_contact(3, "2024-02-01T00:00:00.000Z", "REFERRALS")
         newer = newer._replace(modified_at=datetime(2024, 3, 1))
         write_records(con, source="hubspot", entity="contacts", records=[newer], load_id="l2")
-        for source in ("hubspot", "hotmart"):
+        for source in ("hubspot", "hotmart", "manychat", "marketing"):
             log_load(
                 con,
                 load_id="l2",

@@ -1,0 +1,113 @@
+"""Monthly marketing spend per channel, from CSVs in `data/input/marketing_spend/`.
+
+Columns month, channel, amount, currency (header spellings in `HEADER_MAP`). Months may be
+`YYYY-MM`, `YYYY-MM-DD`, `MM/YYYY` or `YYYY/MM`; amounts `1234.56`, `1.234,56` or `R$ 1.234,56`.
+A row is keyed by month and channel: a later file restating a month and channel adds a new
+version, and the latest extracted version is the current one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from crm_elt.settings import Settings
+from crm_elt.sources.base import ExtractResult, tracked_stream
+from crm_elt.sources.csv_files import CsvRow, load_folder
+from crm_elt.warehouse import RawRecord
+
+SOURCE = "marketing"
+ENTITY = "spend"
+HEADER_MAP = {
+    "month": "month",
+    "mes": "month",
+    "period": "month",
+    "periodo": "month",
+    "channel": "channel",
+    "canal": "channel",
+    "amount": "amount",
+    "valor": "amount",
+    "spend": "amount",
+    "investimento": "amount",
+    "custo": "amount",
+    "currency": "currency",
+    "moeda": "currency",
+}
+_MONTH_FORMATS = (
+    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})(-\d{1,2})?$"),
+    re.compile(r"^(?P<month>\d{1,2})/(?P<year>\d{4})$"),
+    re.compile(r"^(?P<year>\d{4})/(?P<month>\d{1,2})$"),
+)
+
+
+def parse_month(text: str) -> str | None:
+    for pattern in _MONTH_FORMATS:
+        match = pattern.match(text.strip())
+        if match and 1 <= int(match["month"]) <= 12 and 2000 <= int(match["year"]) <= 2100:
+            return f"{match['year']}-{int(match['month']):02d}"
+    return None
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """'R$ 1.234,56' -> 1234.56; '1234.56' -> 1234.56; anything else -> None."""
+    cleaned = re.sub(r"^(R\$|BRL)\s*", "", text.strip(), flags=re.IGNORECASE).replace(" ", "")
+    if not re.fullmatch(r"-?[\d.,]+", cleaned):
+        return None
+    if "," in cleaned and (cleaned.rfind(",") > cleaned.rfind(".")):
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        return None
+
+
+def validate_spend(row: CsvRow, file_name: str) -> RawRecord | tuple[str | None, str]:
+    values = row.values
+    month = parse_month(values.get("month", ""))
+    if month is None:
+        return (
+            "month",
+            f"month {values.get('month', '')[:20]!r} is not YYYY-MM, YYYY-MM-DD or MM/YYYY",
+        )
+    channel = values.get("channel", "").strip().upper()
+    if not channel:
+        return "channel", "missing channel"
+    amount = parse_amount(values.get("amount", ""))
+    if amount is None:
+        return "amount", f"amount {values.get('amount', '')[:20]!r} is not a number"
+    if amount < 0:
+        return "amount", f"negative amount {amount}"
+    currency = (values.get("currency") or "BRL").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        return "currency", f"currency {currency[:10]!r} is not a 3-letter code"
+    payload = {
+        "month": month,
+        "channel": channel,
+        "amount": str(amount),
+        "currency": currency,
+        "_source_file": file_name,
+        "_source_line": row.line,
+    }
+    return RawRecord(f"{month}|{channel}", None, payload)
+
+
+def extract(
+    settings: Settings, *, load_id: str, streams: Sequence[str] | None = None
+) -> ExtractResult:
+    result = ExtractResult(SOURCE, load_id)
+    with tracked_stream(settings, result, ENTITY) as stats:
+        load_folder(
+            settings,
+            source=SOURCE,
+            entity=ENTITY,
+            folder=settings.marketing_spend_input_dir,
+            header_map=HEADER_MAP,
+            required=("month", "channel", "amount"),
+            validate=validate_spend,
+            load_id=load_id,
+            stats=stats,
+        )
+    return result

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'associations') }}
+
+),
+
+renamed as (
+
+    select
+        {{ version_id() }} as association_version_id,
+        record_key as association_id,
+        record ->> 'from_type' as from_object_type,
+        record ->> 'from_id' as from_object_id,
+        record ->> 'to_type' as to_object_type,
+        record ->> 'to_id' as to_object_id,
+        list_transform(
+            from_json(record -> 'association_types', '[{"typeId": "integer"}]'),
+            lambda association_type: association_type.typeId
+        ) as association_type_ids,
+        {{ is_current_version() }} as is_current_version,
+        _extracted_at as extracted_at,
+        _load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

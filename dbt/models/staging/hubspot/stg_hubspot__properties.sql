@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'properties') }}
+
+),
+
+renamed as (
+
+    select
+        {{ version_id() }} as property_version_id,
+        record_key as property_key,
+        record ->> 'object_type' as object_type,
+        record ->> 'name' as property_name,
+        record ->> 'label' as property_label,
+        record ->> 'type' as property_type,
+        record ->> 'fieldType' as field_type,
+        record ->> 'groupName' as group_name,
+        coalesce(try_cast(record ->> 'hubspotDefined' as boolean), false) as is_hubspot_defined,
+        {{ is_current_version() }} as is_current_version,
+        _extracted_at as extracted_at,
+        _load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,42 @@
+with
+
+source as (
+
+    select * from {{ source('manychat', 'subscribers') }}
+
+),
+
+renamed as (
+
+    select
+        {{ version_id() }} as subscriber_version_id,
+        record_key as subscriber_id,
+        nullif(record ->> 'first_name', '') as first_name,
+        nullif(record ->> 'last_name', '') as last_name,
+        nullif(record ->> 'full_name', '') as full_name,
+        nullif(record ->> 'email', '') as email_raw,
+        lower(nullif(trim(record ->> 'email'), '')) as email,
+        nullif(record ->> 'phone', '') as phone_raw,
+        nullif(record ->> 'whatsapp_phone', '') as whatsapp_phone_raw,
+        -- Exports join tags with commas; split them into a list of trimmed names.
+        list_filter(
+            list_transform(
+                string_split(coalesce(record ->> 'tags', ''), ','), lambda tag: trim(tag)
+            ),
+            lambda tag: tag != ''
+        ) as tags,
+        try_cast(nullif(record ->> 'subscribed_at', '') as timestamp) as subscribed_at,
+        try_cast(nullif(record ->> 'last_interaction_at', '') as timestamp)
+            as last_interaction_at,
+        record ->> '_source_file' as source_file,
+        try_cast(record ->> '_source_line' as integer) as source_line,
+        json_array_length(record -> '_flags') > 0 as has_flags,
+        {{ is_current_version() }} as is_current_version,
+        _extracted_at as extracted_at,
+        _load_id as load_id
+
+    from source
+
+)
+
+select * from renamed
