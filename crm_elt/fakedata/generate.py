@@ -112,6 +112,17 @@ def month_starts(as_of: date) -> np.ndarray:
     return np.arange(end - (HISTORY_MONTHS - 1), end + 1)
 
 
+def later(rng: np.random.Generator, start: np.ndarray, max_gap_ms: int, end_ms: int):
+    """A moment after each `start`, at most `max_gap_ms` later and always before `end_ms`.
+
+    Scaling the gap (instead of clamping at the end) keeps recent dates spread out rather than
+    piled up on the last millisecond.
+    """
+    start = np.asarray(start, dtype="int64")
+    room = np.clip(np.minimum(max_gap_ms, end_ms - 1 - start), 0, None)
+    return start + (rng.random(len(start)) * room).astype("int64")
+
+
 def iso_strings(epoch_ms: np.ndarray) -> np.ndarray:
     """HubSpot's wire format for datetimes: 2024-09-11T13:27:39.356Z."""
     text = np.datetime_as_string(epoch_ms.astype("datetime64[ms]"), unit="ms")
@@ -121,7 +132,8 @@ def iso_strings(epoch_ms: np.ndarray) -> np.ndarray:
 def build_world(seed: int, contacts: int, as_of: date, rates: DefectRates) -> World:
     rng = np.random.default_rng(seed)
     pools = build_pools(seed)
-    as_of_ms = int(np.datetime64(as_of, "ms").astype("int64")) + DAY_MS - 1
+    # History ends at midnight UTC starting `as_of`: with today's date, nothing lies ahead of now.
+    as_of_ms = int(np.datetime64(as_of, "ms").astype("int64"))
 
     spend, weights = _spend(rng, as_of)
     n_duplicates = round(contacts * rates.duplicate)
@@ -237,7 +249,7 @@ def _persons(rng, pools: Pools, size: int, weights: np.ndarray, as_of_ms: int) -
     cell = rng.choice(weights.size, size=size, p=weights.ravel())
     month_index, channel_index = np.divmod(cell, len(CHANNELS))
     month_ms = months.astype("datetime64[ms]").astype("int64")[month_index]
-    acquired_ms = np.minimum(month_ms + rng.integers(0, 28 * DAY_MS, size), as_of_ms - DAY_MS)
+    acquired_ms = later(rng, month_ms, 28 * DAY_MS, as_of_ms)
     first_index = rng.integers(0, len(pools.first_names), size)
     last_index = rng.integers(0, len(pools.last_names), size)
     first_slugs = np.array([ascii_slug(name) for name in pools.first_names], dtype=object)
@@ -318,7 +330,7 @@ def _companies(rng, pools: Pools, size: int, rates: DefectRates, as_of_ms: int):
     log.labels = log.labels + phone_log.labels
     ids = np.arange(101, 101 + total).astype(str).astype(object)
     created_records = created[source_rows] + np.where(duplicate, 30 * DAY_MS, 0)
-    modified = np.minimum(created_records + rng.integers(0, 200 * DAY_MS, total), as_of_ms)
+    modified = later(rng, created_records, 200 * DAY_MS, as_of_ms)
     archived = choose(rng, total, rates.archived / 2)
     log.add("archived", archived)
     companies = pd.DataFrame(
@@ -392,12 +404,10 @@ def _contacts(rng, persons, n_persons, n_duplicates, companies_truth, rates, as_
     phones = format_phones(
         rng, people["area_code"].to_numpy(), people["phone_subscriber"].to_numpy(), rates, log
     )
-    created = people["acquired_at_ms"].to_numpy() + np.where(
-        duplicate, rng.integers(DAY_MS, 60 * DAY_MS, size), 0
-    )
-    created = np.minimum(created, as_of_ms - 1000)
+    acquired = people["acquired_at_ms"].to_numpy()
+    created = np.where(duplicate, later(rng, acquired, 60 * DAY_MS, as_of_ms), acquired)
     order = np.argsort(created, kind="stable")
-    modified = np.minimum(created + rng.integers(0, 120 * DAY_MS, size), as_of_ms)
+    modified = later(rng, created, 120 * DAY_MS, as_of_ms)
     ids = np.empty(size, dtype=object)
     ids[order] = np.arange(1001, 1001 + size).astype(str)
     archived = choose(rng, size, rates.archived) & ~duplicate
@@ -474,9 +484,7 @@ def _deals(rng, contacts, companies, rates, as_of_ms):
     log = DefectLog(size)
     without_company = choose(rng, size, rates.deal_without_company)
     log.add("deal_without_company", without_company)
-    created = np.minimum(
-        picked["created_at"].to_numpy() + rng.integers(DAY_MS, 90 * DAY_MS, size), as_of_ms - 1
-    )
+    created = later(rng, picked["created_at"].to_numpy(), 90 * DAY_MS, as_of_ms)
     stage_roll = rng.random(size)
     custom = rng.random(size) < 0.2
     default_stages = np.array(
@@ -500,7 +508,7 @@ def _deals(rng, contacts, companies, rates, as_of_ms):
         default_stages[np.searchsorted(default_weights, stage_roll * default_weights[-1])],
     )
     closed = np.isin(stage, ["closedwon", "closedlost", "1004", "1005"])
-    closedate = np.minimum(created + rng.integers(0, 30 * DAY_MS, size), as_of_ms)
+    closedate = later(rng, created, 30 * DAY_MS, as_of_ms)
     modified = np.maximum(created, np.where(closed, closedate, created))
     ids = np.arange(5001, 5001 + size).astype(str).astype(object)
     amount = np.round(rng.choice([250, 350, 450, 600, 900], size) * rng.uniform(0.9, 1.1, size), 2)
@@ -598,9 +606,7 @@ def _hotmart(rng, persons, n_hubspot_persons, contacts, rates, as_of_ms):
     statuses = np.array(list(HOTMART_STATUSES), dtype=object)
     status_weights = np.array(list(HOTMART_STATUSES.values()))
     status = statuses[rng.choice(len(statuses), size, p=status_weights / status_weights.sum())]
-    order_date = np.minimum(
-        people["acquired_at_ms"].to_numpy() + rng.integers(0, 300 * DAY_MS, size), as_of_ms - 1
-    )
+    order_date = later(rng, people["acquired_at_ms"].to_numpy(), 300 * DAY_MS, as_of_ms)
     paid = np.isin(status, list(PAID_STATUSES))
     approved = np.where(paid, order_date + rng.integers(0, 3 * DAY_MS, size), None)
     price = np.array([product[3] for product in chosen]) * np.where(rng.random(size) < 0.2, 0.8, 1)
@@ -717,10 +723,8 @@ def _manychat(rng, persons, n_hubspot_persons, n_hotmart_only, contacts, rates, 
         rng, people["area_code"].to_numpy(), people["phone_subscriber"].to_numpy(), rates, phone_log
     )
     log.labels = log.labels + phone_log.labels
-    subscribed = np.minimum(
-        people["acquired_at_ms"].to_numpy() + rng.integers(0, 60 * DAY_MS, size), as_of_ms - 1
-    )
-    last_interaction = np.minimum(subscribed + rng.integers(0, 200 * DAY_MS, size), as_of_ms)
+    subscribed = later(rng, people["acquired_at_ms"].to_numpy(), 60 * DAY_MS, as_of_ms)
+    last_interaction = later(rng, subscribed, 200 * DAY_MS, as_of_ms)
     interest = people["interest"].to_numpy(object)
     tags = np.array(
         [
