@@ -62,6 +62,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
             ),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
+            # Mage prints errors through Rich, which wraps at the terminal width: keep the
+            # closing line of a traceback on one line so the run's error can quote it.
+            "COLUMNS": "1000",
         }
     )
     return env

@@ -38,6 +38,7 @@ class Settings:
     schedule_time: str
     http_timeout_s: float
     hotmart_resweep_days: int
+    http_max_attempts: int
     # Secrets are kept out of repr so a logged Settings object never leaks them.
     hubspot_access_token: str = field(repr=False)
     hotmart_client_id: str = field(repr=False)
@@ -155,6 +156,7 @@ def load_settings(
         ),
         schedule_time=schedule_time,
         http_timeout_s=_parse_float("HTTP_TIMEOUT_SECONDS", get("HTTP_TIMEOUT_SECONDS", "30")),
+        http_max_attempts=_parse_int("HTTP_MAX_ATTEMPTS", get("HTTP_MAX_ATTEMPTS", "8"), 1, 20),
         hotmart_resweep_days=_parse_int(
             "HOTMART_RESWEEP_DAYS", get("HOTMART_RESWEEP_DAYS", "90"), 1, 3650
         ),

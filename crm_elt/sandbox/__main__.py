@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from crm_elt.sandbox.server import SandboxConfig, create_server
+from crm_elt.sandbox.server import FaultSpec, SandboxConfig, create_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--rate-limits", action="store_true", help="enforce the APIs' limits")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
+    parser.add_argument(
+        "--faults", default="", help="e.g. hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "sandbox").is_dir():
         print(
@@ -26,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    config = SandboxConfig(rate_limits=args.rate_limits, seed=args.seed)
+    try:
+        faults = FaultSpec.parse(args.faults)
+    except ValueError as exc:
+        print(f"error: --faults: {exc}", file=sys.stderr)
+        return 2
+    config = SandboxConfig(rate_limits=args.rate_limits, seed=args.seed, faults=faults)
     try:
         sandbox = create_server(args.data, host=args.host, port=args.port, config=config)
     except OSError as exc:

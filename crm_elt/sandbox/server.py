@@ -1,14 +1,21 @@
 """The emulators' HTTP server: one ThreadingHTTPServer on 127.0.0.1 routing by API prefix.
 
 `/hubspot/...`, `/hotmart/...` and `/manychat/...` go to each API's emulator;
-`/_sandbox/health` answers readiness without auth.
+`/_sandbox/*` is the control API for readiness and tests (no auth, never faulted):
+`GET /_sandbox/health`; `GET /_sandbox/faults` (faults injected so far) and
+`POST /_sandbox/faults` with a spec such as `hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02`;
+`GET /_sandbox/manychat/writes`; `POST /_sandbox/hotmart/expire-tokens`.
+Faults (FaultSpec) are drawn from a generator seeded by SandboxConfig.seed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,8 +67,48 @@ class ApiEmulator(Protocol):
 
 
 @dataclass
+class FaultSpec:
+    """Probabilities of each injected fault for one API (each request draws once)."""
+
+    error_5xx: float = 0.0
+    rate_limited: float = 0.0  # a 429 in the API's own shape
+    burst: int = 0  # after a 429, this many more requests also get 429
+    reset: float = 0.0  # the connection is closed without a response
+    truncated: float = 0.0  # 200 with the JSON body cut in half
+    empty: float = 0.0  # 200 with an empty body (a known Hotmart bug)
+    slow: float = 0.0  # the answer comes after `slow_s`, longer than a client timeout
+    slow_s: float = 3.0
+
+    @classmethod
+    def parse(cls, text: str) -> dict[str, FaultSpec]:
+        """'hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02' -> {api: FaultSpec}."""
+        names = {
+            "5xx": "error_5xx",
+            "429": "rate_limited",
+            "reset": "reset",
+            "burst": "burst",
+            "truncate": "truncated",
+            "empty": "empty",
+            "slow": "slow",
+            "slow_s": "slow_s",
+        }
+        specs: dict[str, FaultSpec] = {}
+        for part in filter(None, (chunk.strip() for chunk in text.split(";"))):
+            api, _, settings = part.partition(":")
+            spec = cls()
+            for item in filter(None, settings.split(",")):
+                key, _, value = item.partition("=")
+                if key.strip() not in names:
+                    raise ValueError(f"unknown fault {key!r}; expected one of {', '.join(names)}")
+                kind = int if key.strip() == "burst" else float
+                setattr(spec, names[key.strip()], kind(value))
+            specs[api.strip()] = spec
+        return specs
+
+
+@dataclass
 class SandboxConfig:
-    """Knobs for the emulators. Rate limits are off unless asked for."""
+    """Knobs for the emulators. Rate limits and faults are off unless asked for."""
 
     rate_limits: bool = False
     hubspot_ten_second_limit: int = 190
@@ -71,6 +118,58 @@ class SandboxConfig:
     hotmart_per_minute: int = 500
     hotmart_token_expires_in: int = 86400
     seed: int = 0
+    faults: dict[str, FaultSpec] = field(default_factory=dict)
+
+
+class _FaultInjector:
+    """Seeded decisions, so a failing test can be replayed with the same faults."""
+
+    def __init__(self, config: SandboxConfig):
+        self.config = config
+        self.random = random.Random(config.seed)
+        self.lock = threading.Lock()
+        self.bursts: dict[str, int] = {}
+        self.injected: dict[str, int] = {}
+
+    def decide(self, api: str) -> str | None:
+        spec = self.config.faults.get(api)
+        if spec is None:
+            return None
+        with self.lock:
+            if self.bursts.get(api, 0) > 0:
+                self.bursts[api] -= 1
+                return self._count("429")
+            roll = self.random.random()
+            for kind, rate in (
+                ("5xx", spec.error_5xx),
+                ("429", spec.rate_limited),
+                ("reset", spec.reset),
+                ("truncate", spec.truncated),
+                ("empty", spec.empty),
+                ("slow", spec.slow),
+            ):
+                if roll < rate:
+                    if kind == "429":
+                        self.bursts[api] = spec.burst
+                    return self._count(kind)
+                roll -= rate
+        return None
+
+    def _count(self, kind: str) -> str:
+        self.injected[kind] = self.injected.get(kind, 0) + 1
+        return kind
+
+
+_RATE_LIMIT_BODIES = {
+    "hubspot": {
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "TEN_SECONDLY_ROLLING",
+    },
+    "hotmart": {"error": "too_many_requests", "error_description": "Rate limit exceeded"},
+    "manychat": {"status": "error", "message": "Too many requests"},
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -93,11 +192,28 @@ class _Handler(BaseHTTPRequestHandler):
         if prefix == "_sandbox":
             response = self.server.control(request)
         elif prefix in self.server.emulators:
-            try:
-                response = self.server.emulators[prefix].handle(request)
-            except Exception:
-                logger.exception("emulator error on %s %s", self.command, split.path)
-                response = Response(500, {"status": "error", "message": "internal error"})
+            fault = self.server.faults.decide(prefix)
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault == "slow":
+                time.sleep(self.server.faults.config.faults[prefix].slow_s)
+            if fault == "5xx":
+                response = Response(503, {"status": "error", "message": "Service Unavailable"})
+            elif fault == "429":
+                response = Response(429, _RATE_LIMIT_BODIES.get(prefix, {}))
+            else:
+                try:
+                    response = self.server.emulators[prefix].handle(request)
+                except Exception:
+                    logger.exception("emulator error on %s %s", self.command, split.path)
+                    response = Response(500, {"status": "error", "message": "internal error"})
+                if fault == "truncate" and response.status == 200:
+                    encoded = response.encoded()
+                    response.raw = encoded[: len(encoded) // 2]
+                elif fault == "empty" and response.status == 200:
+                    response.raw = b""
         else:
             response = Response(404, {"status": "error", "message": f"no API at /{prefix}"})
         payload = response.encoded()
@@ -120,14 +236,21 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], emulators: dict[str, ApiEmulator]):
+    def __init__(
+        self, address: tuple[str, int], emulators: dict[str, ApiEmulator], config: SandboxConfig
+    ):
         super().__init__(address, _Handler)
         self.emulators = emulators
+        self.faults = _FaultInjector(config)
 
     def control(self, request: Request) -> Response:
         """`/_sandbox/*`, for readiness checks and tests; no auth, never faulted."""
         if request.path == "/health":
             return Response(200, {"status": "ok", "apis": sorted(self.emulators)})
+        if request.path == "/faults":
+            if request.method == "POST":
+                self.faults.config.faults = FaultSpec.parse(request.body.decode())
+            return Response(200, {"injected": dict(self.faults.injected)})
         manychat = self.emulators.get("manychat")
         if request.path == "/manychat/writes" and manychat is not None:
             return Response(200, {"writes": list(manychat.writes)})
@@ -168,8 +291,9 @@ def build_emulators(data_dir: Path, config: SandboxConfig) -> dict[str, ApiEmula
 def create_server(
     data_dir: Path, host: str = "127.0.0.1", port: int = 0, config: SandboxConfig | None = None
 ) -> RunningSandbox:
-    emulators = build_emulators(data_dir, config or SandboxConfig())
-    return RunningSandbox(SandboxHTTPServer((host, port), emulators), emulators)
+    config = config or SandboxConfig()
+    emulators = build_emulators(data_dir, config)
+    return RunningSandbox(SandboxHTTPServer((host, port), emulators, config), emulators)
 
 
 @contextmanager

@@ -61,7 +61,7 @@ class HubSpotOptions:
 
 
 def make_client(settings: Settings, options: HubSpotOptions | None = None) -> ApiClient:
-    options = options or HubSpotOptions()
+    options = options or HubSpotOptions(retry=RetryPolicy(max_attempts=settings.http_max_attempts))
     token = settings.hubspot_access_token
     return ApiClient(
         source=SOURCE,
