@@ -33,3 +33,48 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+AS_OF = __import__("datetime").date(2026, 11, 1)
+
+
+def generate_dataset(out: Path, contacts: int, seed: int = 3) -> Path:
+    from crm_elt.fakedata import generate
+
+    generate(out, seed=seed, contacts=contacts, as_of=AS_OF)
+    return out
+
+
+def sandbox_settings(data_dir: Path, sandbox_url: str, **environ: str) -> Settings:
+    """Settings whose APIs all point at a running sandbox, with a short client timeout."""
+    return make_settings(
+        data_dir,
+        HUBSPOT_BASE_URL=f"{sandbox_url}/hubspot",
+        HOTMART_BASE_URL=f"{sandbox_url}/hotmart",
+        HOTMART_AUTH_URL=f"{sandbox_url}/hotmart/security/oauth/token",
+        MANYCHAT_BASE_URL=f"{sandbox_url}/manychat",
+        HTTP_TIMEOUT_SECONDS="1",
+        **environ,
+    )
+
+
+def raw_versions(settings: Settings, schemas: tuple[str, ...]) -> dict[str, set[tuple[str, str]]]:
+    """Every raw table of `schemas` as its set of (record_key, record_hash) versions."""
+    from crm_elt.warehouse import open_warehouse
+
+    with open_warehouse(settings, read_only=True) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in (select unnest(?::varchar[]))",
+            [list(schemas)],
+        ).fetchall()
+        return {
+            table: set(con.execute(f"select record_key, record_hash from {table}").fetchall())
+            for (table,) in tables
+        }
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory) -> Path:
+    """A generated world of 600 HubSpot contacts, shared read-only by integration tests."""
+    return generate_dataset(tmp_path_factory.mktemp("dataset") / "data", contacts=600)

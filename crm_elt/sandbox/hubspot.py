@@ -215,6 +215,14 @@ class HubSpotEmulator:
                 return self._unknown_type(match[1])
             if method == "GET":
                 return self.read_one(object_type, int(match[2]), request)
+            if method == "DELETE":
+                return self.archive(object_type, int(match[2]))
+        if match := re.fullmatch(r"/crm/v3/objects/([^/]+)/merge", path):
+            object_type = self._object_type(match[1])
+            if object_type is None:
+                return self._unknown_type(match[1])
+            if method == "POST":
+                return self.merge(object_type, request)
         if match := re.fullmatch(r"/crm/v3/properties/([^/]+)", path):
             object_type = self._object_type(match[1])
             if object_type is None:
@@ -385,6 +393,46 @@ class HubSpotEmulator:
                 "completedAt": _now_iso(),
             },
         )
+
+    def archive(self, object_type: str, record_id: int) -> Response:
+        """DELETE: the record moves to the archived list; its modified date does not change."""
+        with self.lock:
+            frame = self.stores[object_type].frame
+            if record_id not in frame.index or frame.at[record_id, "archived"]:
+                return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
+            frame.at[record_id, "archived"] = True
+            frame.at[record_id, "archived_at"] = int(time.time() * 1000)
+        return Response(204, None)
+
+    def merge(self, object_type: str, request: Request) -> Response:
+        """The absorbed record vanishes; the survivor lists it in hs_merged_object_ids."""
+        body = request.json() or {}
+        primary = _int(str(body.get("primaryObjectId")), None)
+        absorbed = _int(str(body.get("objectIdToMerge")), None)
+        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
+        now_ms = int(time.time() * 1000)
+        with self.lock:
+            store = self.stores[object_type]
+            frame = store.frame
+            if primary not in frame.index or absorbed not in frame.index or primary == absorbed:
+                return self._validation("primaryObjectId and objectIdToMerge must be two records")
+            if "hs_merged_object_ids" not in frame.columns:
+                frame["hs_merged_object_ids"] = pd.Series(None, index=frame.index, dtype=object)
+            known = frame.at[primary, "hs_merged_object_ids"]
+            ids = [part for part in str(known or "").split(";") if part] + [str(absorbed)]
+            frame.at[primary, "hs_merged_object_ids"] = ";".join(ids)
+            frame.at[primary, "updated_at"] = now_ms
+            frame.at[primary, modified_property] = iso_ms(now_ms)
+            store.frame = frame.drop(index=absorbed)
+            links = self.associations
+            for side in ("from", "to"):
+                moved = (links[f"{side}_type"] == object_type) & (
+                    links[f"{side}_id"] == str(absorbed)
+                )
+                links.loc[moved, f"{side}_id"] = str(primary)
+            self.associations = links.drop_duplicates()
+            row = store.frame.loc[primary].to_dict()
+        return Response(200, self._record(object_type, primary, row, None, []))
 
     def search(self, object_type: str, request: Request) -> Response:
         try:

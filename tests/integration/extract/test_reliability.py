@@ -1,0 +1,120 @@
+"""Extraction from the emulators survives faults and kills: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crm_elt.http import RetryPolicy
+from crm_elt.sandbox import FaultSpec, SandboxConfig, start_sandbox
+from crm_elt.sources import hotmart, hubspot
+from crm_elt.warehouse import new_load_id, open_warehouse
+from tests.conftest import PROJECT_ROOT, raw_versions, sandbox_settings
+
+SCHEMAS = ("raw_hubspot", "raw_hotmart")
+FAST_RETRY = RetryPolicy(
+    max_attempts=12,
+    base_delay_s=0.02,
+    max_delay_s=0.2,
+    ten_secondly_delay_s=0.1,
+    secondly_delay_s=0.05,
+)
+FAULT_MIX = (
+    "hubspot:5xx=0.1,429=0.05,burst=2,reset=0.01,truncate=0.02,slow=0.01,slow_s=1.5;"
+    "hotmart:5xx=0.1,429=0.05,reset=0.01,empty=0.03,truncate=0.02,slow=0.01,slow_s=1.5"
+)
+
+
+def extract_all(settings) -> None:
+    hubspot.extract(
+        settings, load_id=new_load_id(), options=hubspot.HubSpotOptions(retry=FAST_RETRY)
+    )
+    hotmart.extract(
+        settings, load_id=new_load_id(), options=hotmart.HotmartOptions(retry=FAST_RETRY)
+    )
+
+
+def fresh_copy(dataset, tmp_path, name):
+    data_dir = tmp_path / name
+    shutil.copytree(dataset / "sandbox", data_dir / "sandbox")
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def fault_free(small_dataset, tmp_path_factory):
+    data_dir = fresh_copy(small_dataset, tmp_path_factory.mktemp("clean"), "data")
+    with start_sandbox(data_dir) as sandbox:
+        settings = sandbox_settings(data_dir, sandbox.url)
+        extract_all(settings)
+    return raw_versions(settings, SCHEMAS)
+
+
+def test_fault_free_run_loads_every_table(fault_free):
+    assert {
+        "raw_hubspot.contacts",
+        "raw_hubspot.deals",
+        "raw_hubspot.associations",
+        "raw_hotmart.sales",
+        "raw_hotmart.sales_users",
+    } <= set(fault_free)
+    assert all(fault_free[table] for table in ("raw_hubspot.contacts", "raw_hotmart.sales"))
+
+
+def test_faulty_apis_end_identical_to_a_fault_free_run(small_dataset, tmp_path, fault_free):
+    data_dir = fresh_copy(small_dataset, tmp_path, "data")
+    config = SandboxConfig(seed=11, faults=FaultSpec.parse(FAULT_MIX))
+    with start_sandbox(data_dir, config=config) as sandbox:
+        settings = sandbox_settings(data_dir, sandbox.url)
+        extract_all(settings)
+        injected = sandbox.server.faults.injected
+    assert sum(injected.values()) >= 10, injected
+    assert {"5xx", "429", "truncate"} <= set(injected)
+    assert raw_versions(settings, SCHEMAS) == fault_free
+    with open_warehouse(settings, read_only=True) as con:
+        retries = con.execute("select sum(retries) from _elt.load_log").fetchall()[0][0]
+    assert retries >= sum(injected.values()) - injected.get("slow", 0)
+
+
+KILL_SCRIPT = """
+import sys
+from tests.integration.extract.test_reliability import extract_all
+from tests.conftest import sandbox_settings
+from pathlib import Path
+extract_all(sandbox_settings(Path(sys.argv[1]), sys.argv[2]))
+"""
+
+
+def test_killed_runs_resume_to_the_same_warehouse(small_dataset, tmp_path, fault_free):
+    data_dir = fresh_copy(small_dataset, tmp_path, "data")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    kill_after_s = (0.8, 1.4, 2.0, 2.6, 3.2, 4.0)
+    killed = 0
+    with start_sandbox(data_dir) as sandbox:
+        for delay in kill_after_s:
+            process = subprocess.Popen(
+                [sys.executable, "-c", KILL_SCRIPT, str(data_dir), sandbox.url],
+                cwd=PROJECT_ROOT,
+                env=env,
+            )
+            time.sleep(delay)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                killed += 1
+            process.wait(timeout=60)
+        final = subprocess.run(
+            [sys.executable, "-c", KILL_SCRIPT, str(data_dir), sandbox.url],
+            cwd=PROJECT_ROOT,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+    assert killed >= 5
+    assert final.returncode == 0
+    settings = sandbox_settings(data_dir, "http://127.0.0.1:1")
+    assert raw_versions(settings, SCHEMAS) == fault_free
