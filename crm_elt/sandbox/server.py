@@ -216,15 +216,18 @@ class _Handler(BaseHTTPRequestHandler):
                     response.raw = b""
         else:
             response = Response(404, {"status": "error", "message": f"no API at /{prefix}"})
-        payload = response.encoded()
-        self.send_response(response.status)
-        content_type = "application/json;charset=utf-8" if payload else "text/plain"
-        self.send_header("Content-Type", content_type)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            payload = response.encoded()
+            self.send_response(response.status)
+            content_type = "application/json;charset=utf-8" if payload else "text/plain"
+            self.send_header("Content-Type", content_type)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (e.g. its timeout); nothing to send
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
