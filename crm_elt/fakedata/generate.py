@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -108,7 +108,8 @@ class World:
 
 
 def month_starts(as_of: date) -> np.ndarray:
-    end = np.datetime64(as_of, "M")
+    """The history's months: the last one holds the day before `as_of`."""
+    end = np.datetime64(as_of - timedelta(days=1), "M")
     return np.arange(end - (HISTORY_MONTHS - 1), end + 1)
 
 
@@ -397,7 +398,7 @@ def _contacts(rng, persons, n_persons, n_duplicates, companies_truth, rates, as_
     invalid = choose(rng, size, rates.invalid_email) & ~shared & ~messy
     email = apply_each(email, invalid, invalid_email)
     log.add("invalid_email", invalid)
-    missing = choose(rng, size, rates.missing_email) & ~shared & ~invalid
+    missing = choose(rng, size, rates.missing_email) & ~shared & ~invalid & ~messy
     email[missing] = None
     log.add("missing_email", missing)
 
