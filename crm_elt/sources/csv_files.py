@@ -90,7 +90,7 @@ def parse_csv(data: bytes, header_map: dict[str, str], required: tuple[str, ...]
     if not data.strip():
         parsed.error = "empty file"
         return parsed
-    if b"\x00" in data[:8192] or _looks_binary(data[:8192]):
+    if _looks_binary(data[:8192]):
         parsed.error = "not a text CSV file (binary content)"
         return parsed
     parsed.encoding = detect_encoding(data)
@@ -127,6 +127,9 @@ def parse_csv(data: bytes, header_map: dict[str, str], required: tuple[str, ...]
                     )
                 )
                 continue
+        if any("\x00" in cell for cell in row):
+            parsed.rejected.append((line, None, "row contains NUL bytes", ""))
+            continue
         values: dict[str, str] = {}
         for name, cell in zip(columns, row, strict=True):
             if name and name not in values:  # a duplicated header keeps its first column
@@ -292,5 +295,8 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 
 def _looks_binary(sample: bytes) -> bool:
+    """Images, spreadsheets, archives: many control bytes. A stray NUL in text is not enough."""
+    if sample.startswith((b"\x89PNG", b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+        return True
     control = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
     return control > max(4, len(sample) // 100)
