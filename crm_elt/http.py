@@ -20,9 +20,16 @@ from dataclasses import dataclass, field
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from crm_elt.logs import redact
+from crm_elt.logs import RedactingFilter, redact
 
 logger = logging.getLogger("crm_elt.http")
+# urllib3 logs request lines at DEBUG, query string included (Hotmart's client_secret rides
+# there): redact its records too, whoever configures the handlers. Logger filters only see
+# records of their own logger, hence the exact names.
+for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(item, RedactingFilter) for item in _logger.filters):
+        _logger.addFilter(RedactingFilter())
 
 RETRYABLE_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504, 524})
 
