@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from crm_elt.settings import Settings
+from crm_elt.sources.base import ExtractResult, tracked_stream
 from crm_elt.warehouse import (
     QuarantinedRow,
     RawRecord,
@@ -141,6 +142,34 @@ def parse_csv(data: bytes, header_map: dict[str, str], required: tuple[str, ...]
 def formula_like_fields(values: dict[str, str]) -> list[str]:
     """Cells a spreadsheet would evaluate (=, @): kept as text, flagged, never evaluated."""
     return sorted(name for name, value in values.items() if value.startswith(_FORMULA_START))
+
+
+def extract_folder(
+    settings: Settings,
+    *,
+    load_id: str,
+    source: str,
+    entity: str,
+    folder: Path,
+    header_map: dict[str, str],
+    required: tuple[str, ...],
+    validate: RowValidator,
+) -> ExtractResult:
+    """The whole extraction of a file-drop source: one tracked stream over its folder."""
+    result = ExtractResult(source, load_id)
+    with tracked_stream(settings, result, entity) as stats:
+        load_folder(
+            settings,
+            source=source,
+            entity=entity,
+            folder=folder,
+            header_map=header_map,
+            required=required,
+            validate=validate,
+            load_id=load_id,
+            stats=stats,
+        )
+    return result
 
 
 def load_folder(

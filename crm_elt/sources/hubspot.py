@@ -231,37 +231,21 @@ class _Extractor:
 
     def _full_load(self, object_type, properties, cursor, stats) -> None:
         started = cursor.get("started_at") or epoch_ms(datetime.now(UTC).replace(tzinfo=None))
-        after = cursor.get("after")
-        chunks = chunk_properties(properties)
         progress = Progress(f"{SOURCE}.{object_type} (full)")
         buffer: list[RawRecord] = []
-        while True:
-            params = {"limit": LIST_PAGE_SIZE, "archived": "false"}
-            if after:
-                params["after"] = after
-            pages, next_after = [], None
-            for chunk in chunks:
-                payload = self.client.get(
-                    f"/crm/v3/objects/{object_type}",
-                    params={**params, "properties": ",".join(chunk)},
-                )
-                pages.append(payload.get("results", []))
-                next_after = ((payload.get("paging") or {}).get("next") or {}).get("after")
+        pages = self._list_pages(
+            object_type, {"archived": "false"}, properties, cursor.get("after")
+        )
+        for records, after in pages:
             stats.pages += 1
-            buffer.extend(to_raw_record(record) for record in merge_chunk_pages(pages))
-            after = next_after
+            buffer.extend(to_raw_record(record) for record in records)
             if after is None:
                 watermark = started - int(OVERLAP.total_seconds() * 1000)
                 self._write(object_type, buffer, stats, {"mode": "incremental", "since": watermark})
                 progress.update(stats.received, force=True)
-                return
-            if len(buffer) >= FLUSH_RECORDS:
-                self._write(
-                    object_type,
-                    buffer,
-                    stats,
-                    {"mode": "full", "after": after, "started_at": started},
-                )
+            elif len(buffer) >= FLUSH_RECORDS:
+                cursor = {"mode": "full", "after": after, "started_at": started}
+                self._write(object_type, buffer, stats, cursor)
                 buffer = []
                 progress.update(stats.received)
 
@@ -332,9 +316,9 @@ class _Extractor:
 
     def load_archived(self, object_type, properties, stats) -> None:
         buffer: list[RawRecord] = []
-        for page in self._list_pages(object_type, {"archived": "true"}, properties):
+        for records, _ in self._list_pages(object_type, {"archived": "true"}, properties):
             stats.pages += 1
-            buffer.extend(to_raw_record(record) for record in page)
+            buffer.extend(to_raw_record(record) for record in records)
         self._write(f"{object_type}", buffer, stats, cursor_entity=None)
 
     def load_associations(self, stats: StreamStats) -> None:
@@ -370,8 +354,10 @@ class _Extractor:
                 )
         return extra
 
-    def _list_pages(self, object_type, params, properties) -> Iterator[list[dict]]:
-        after = None
+    def _list_pages(
+        self, object_type: str, params: dict, properties: list[str], after: str | None = None
+    ) -> Iterator[tuple[list[dict], str | None]]:
+        """(records of one page with every property, `after` of the next page or None)."""
         chunks = chunk_properties(properties)
         while True:
             pages, next_after = [], None
@@ -382,7 +368,7 @@ class _Extractor:
                 payload = self.client.get(f"/crm/v3/objects/{object_type}", params=query)
                 pages.append(payload.get("results", []))
                 next_after = ((payload.get("paging") or {}).get("next") or {}).get("after")
-            yield merge_chunk_pages(pages)
+            yield merge_chunk_pages(pages), next_after
             if not next_after:
                 return
             after = next_after

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 
 from crm_elt.settings import Settings
-from crm_elt.sources.base import ExtractResult, tracked_stream
-from crm_elt.sources.csv_files import CsvRow, formula_like_fields, load_folder
+from crm_elt.sources.base import ExtractResult
+from crm_elt.sources.csv_files import CsvRow, extract_folder, formula_like_fields
 from crm_elt.warehouse import RawRecord
 
 SOURCE = "manychat"
@@ -81,17 +81,13 @@ def validate_subscriber(row: CsvRow, file_name: str) -> RawRecord | tuple[str | 
 def extract(
     settings: Settings, *, load_id: str, streams: Sequence[str] | None = None
 ) -> ExtractResult:
-    result = ExtractResult(SOURCE, load_id)
-    with tracked_stream(settings, result, ENTITY) as stats:
-        load_folder(
-            settings,
-            source=SOURCE,
-            entity=ENTITY,
-            folder=settings.manychat_input_dir,
-            header_map=HEADER_MAP,
-            required=("subscriber_id",),
-            validate=validate_subscriber,
-            load_id=load_id,
-            stats=stats,
-        )
-    return result
+    return extract_folder(
+        settings,
+        load_id=load_id,
+        source=SOURCE,
+        entity=ENTITY,
+        folder=settings.manychat_input_dir,
+        header_map=HEADER_MAP,
+        required=("subscriber_id",),
+        validate=validate_subscriber,
+    )

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from crm_elt.settings import Settings
-from crm_elt.sources.base import ExtractResult, tracked_stream
-from crm_elt.sources.csv_files import CsvRow, load_folder
+from crm_elt.sources.base import ExtractResult
+from crm_elt.sources.csv_files import CsvRow, extract_folder
 from crm_elt.warehouse import RawRecord
 
 SOURCE = "marketing"
@@ -97,17 +97,13 @@ def validate_spend(row: CsvRow, file_name: str) -> RawRecord | tuple[str | None,
 def extract(
     settings: Settings, *, load_id: str, streams: Sequence[str] | None = None
 ) -> ExtractResult:
-    result = ExtractResult(SOURCE, load_id)
-    with tracked_stream(settings, result, ENTITY) as stats:
-        load_folder(
-            settings,
-            source=SOURCE,
-            entity=ENTITY,
-            folder=settings.marketing_spend_input_dir,
-            header_map=HEADER_MAP,
-            required=("month", "channel", "amount"),
-            validate=validate_spend,
-            load_id=load_id,
-            stats=stats,
-        )
-    return result
+    return extract_folder(
+        settings,
+        load_id=load_id,
+        source=SOURCE,
+        entity=ENTITY,
+        folder=settings.marketing_spend_input_dir,
+        header_map=HEADER_MAP,
+        required=("month", "channel", "amount"),
+        validate=validate_spend,
+    )
