@@ -169,21 +169,19 @@ class HotmartEmulator:
             info["prev_page_token"] = _encode_token(max(offset - size, 0))
         return page, info
 
-    def sales_history(self, request: Request) -> Response:
+    def _filtered_page(self, request: Request) -> tuple[pd.DataFrame, dict] | Response:
         sales = self._filtered_sales(request)
-        if isinstance(sales, Response):
-            return sales
-        paged = self._page(sales, request)
+        return sales if isinstance(sales, Response) else self._page(sales, request)
+
+    def sales_history(self, request: Request) -> Response:
+        paged = self._filtered_page(request)
         if isinstance(paged, Response):
             return paged
         page, info = paged
         return Response(200, {"items": [_sale_item(row) for row in _rows(page)], "page_info": info})
 
     def sales_users(self, request: Request) -> Response:
-        sales = self._filtered_sales(request)
-        if isinstance(sales, Response):
-            return sales
-        paged = self._page(sales, request)
+        paged = self._filtered_page(request)
         if isinstance(paged, Response):
             return paged
         page, info = paged

@@ -190,44 +190,41 @@ class HubSpotEmulator:
             response.headers.update(self._limit_headers())
         return response
 
+    def _routes(self):
+        """(method, path pattern whose first group is an object type, handler)."""
+        objects = r"/crm/v3/objects/([^/]+)"
+        return (
+            ("GET", rf"{objects}", lambda kind, request: self.list_objects(kind, request)),
+            ("POST", rf"{objects}/search", self.search),
+            ("POST", rf"{objects}/batch/read", self.batch_read),
+            ("POST", rf"{objects}/batch/update", self.batch_update),
+            ("POST", rf"{objects}/merge", self.merge),
+            (
+                "GET",
+                rf"{objects}/(\d+)",
+                lambda kind, request, record_id: self.read_one(kind, int(record_id), request),
+            ),
+            (
+                "DELETE",
+                rf"{objects}/(\d+)",
+                lambda kind, request, record_id: self.archive(kind, int(record_id)),
+            ),
+            (
+                "GET",
+                r"/crm/v3/properties/([^/]+)",
+                lambda kind, request: Response(200, {"results": self.property_definitions(kind)}),
+            ),
+        )
+
     def _route(self, request: Request) -> Response:
         path, method = request.path.rstrip("/"), request.method
-        if match := re.fullmatch(r"/crm/v3/objects/([^/]+)", path):
-            object_type = self._object_type(match[1])
-            if object_type is None:
-                return self._unknown_type(match[1])
-            if method == "GET":
-                return self.list_objects(object_type, request)
-        if match := re.fullmatch(r"/crm/v3/objects/([^/]+)/(search|batch/read|batch/update)", path):
-            object_type = self._object_type(match[1])
-            if object_type is None:
-                return self._unknown_type(match[1])
-            if method == "POST":
-                handler = {
-                    "search": self.search,
-                    "batch/read": self.batch_read,
-                    "batch/update": self.batch_update,
-                }[match[2]]
-                return handler(object_type, request)
-        if match := re.fullmatch(r"/crm/v3/objects/([^/]+)/(\d+)", path):
-            object_type = self._object_type(match[1])
-            if object_type is None:
-                return self._unknown_type(match[1])
-            if method == "GET":
-                return self.read_one(object_type, int(match[2]), request)
-            if method == "DELETE":
-                return self.archive(object_type, int(match[2]))
-        if match := re.fullmatch(r"/crm/v3/objects/([^/]+)/merge", path):
-            object_type = self._object_type(match[1])
-            if object_type is None:
-                return self._unknown_type(match[1])
-            if method == "POST":
-                return self.merge(object_type, request)
-        if match := re.fullmatch(r"/crm/v3/properties/([^/]+)", path):
-            object_type = self._object_type(match[1])
-            if object_type is None:
-                return self._unknown_type(match[1])
-            return Response(200, {"results": self.property_definitions(object_type)})
+        for route_method, pattern, handler in self._routes():
+            match = re.fullmatch(pattern, path)
+            if match and method == route_method:
+                object_type = self._object_type(match[1])
+                if object_type is None:
+                    return self._unknown_type(match[1])
+                return handler(object_type, request, *match.groups()[1:])
         if path == "/crm/v3/pipelines/deals" and method == "GET":
             return Response(200, {"results": self.pipelines.get("deals", [])})
         if match := re.fullmatch(r"/crm/v4/associations/([^/]+)/([^/]+)/batch/read", path):
