@@ -47,15 +47,15 @@ def generate_dataset(out: Path, contacts: int, seed: int = 3) -> Path:
 
 def sandbox_settings(data_dir: Path, sandbox_url: str, **environ: str) -> Settings:
     """Settings whose APIs all point at a running sandbox, with a short client timeout."""
-    return make_settings(
-        data_dir,
-        HUBSPOT_BASE_URL=f"{sandbox_url}/hubspot",
-        HOTMART_BASE_URL=f"{sandbox_url}/hotmart",
-        HOTMART_AUTH_URL=f"{sandbox_url}/hotmart/security/oauth/token",
-        MANYCHAT_BASE_URL=f"{sandbox_url}/manychat",
-        HTTP_TIMEOUT_SECONDS="1",
+    values = {
+        "HUBSPOT_BASE_URL": f"{sandbox_url}/hubspot",
+        "HOTMART_BASE_URL": f"{sandbox_url}/hotmart",
+        "HOTMART_AUTH_URL": f"{sandbox_url}/hotmart/security/oauth/token",
+        "MANYCHAT_BASE_URL": f"{sandbox_url}/manychat",
+        "HTTP_TIMEOUT_SECONDS": "1",
         **environ,
-    )
+    }
+    return make_settings(data_dir, **values)
 
 
 def raw_versions(settings: Settings, schemas: tuple[str, ...]) -> dict[str, set[tuple[str, str]]]:

@@ -1,0 +1,74 @@
+"""Extraction speed from the emulators into DuckDB, and use of the request budget.
+
+Prints, per size: records/s end to end (HubSpot objects + associations + Hotmart + ManyChat
+CSVs) with rate limits off, and peak RSS (goal: >= 20,000 records/s, < 2 GiB at 1M). With
+--rate-limits it also prints the share of HubSpot's ten-second budget used during the
+contacts stream (goal >= 95 %) and failed requests (goal 0).
+
+    .venv/bin/python bench/bench_extract.py [--sizes 100000] [--rate-limits]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+
+def run_one(contacts: int, rate_limits: bool) -> None:
+    from crm_elt.extract import run_extraction
+    from crm_elt.sandbox import SandboxConfig, start_sandbox
+    from tests.conftest import generate_dataset, sandbox_settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = generate_dataset(Path(folder) / "data", contacts=contacts)
+        config = SandboxConfig(rate_limits=rate_limits, hubspot_ten_second_limit=190)
+        with start_sandbox(data_dir, config=config) as sandbox:
+            settings = sandbox_settings(data_dir, sandbox.url, HTTP_TIMEOUT_SECONDS="30")
+            started = time.perf_counter()
+            received, failed, streams = 0, 0, {}
+            for source in ("hubspot", "hotmart", "manychat", "spend"):
+                result = run_extraction(source, settings)
+                received += result.received
+                failed += len(result.failed)
+                streams.update({f"{source}.{s.stream}": s for s in result.streams})
+            seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"extract  contacts={contacts:>9,}  records={received:>10,}  {seconds:7.1f} s  "
+        f"{received / seconds:>9,.0f} records/s  peak RSS {peak_mib:,.0f} MiB  "
+        f"failed streams {failed}"
+    )
+    if rate_limits:
+        contacts_stream = streams["hubspot.contacts"]
+        budget = 190 / 10 * contacts_stream.duration_s
+        print(
+            f"  rate limits on: hubspot.contacts used {contacts_stream.stats.pages} requests "
+            f"of a budget of {budget:.0f} ({contacts_stream.stats.pages / budget:.0%}), "
+            f"retries {contacts_stream.stats.retries}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--rate-limits", action="store_true")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        run_one(args.one, args.rate_limits)
+        return
+    for size in args.sizes:
+        command = [sys.executable, __file__, "--one", str(size)]
+        subprocess.run(command + (["--rate-limits"] if args.rate_limits else []), check=True)
+
+
+if __name__ == "__main__":
+    main()
