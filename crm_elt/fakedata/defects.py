@@ -46,26 +46,37 @@ class DefectRates:
 
 
 class DefectLog:
-    """Per table: which rows received which defects, as `;`-joined names at the end."""
+    """Per table: which rows received which defects, as `;`-joined names at the end.
+
+    Masks are kept as they come and joined once, for the rows that have any defect: building
+    strings per defect would cost a pass over every row for each of them.
+    """
 
     def __init__(self, size: int):
-        self.labels = np.full(size, "", dtype=object)
+        self.size = size
+        self.masks: list[tuple[str, np.ndarray]] = []
 
     def add(self, name: str, mask: np.ndarray) -> None:
-        self.labels = np.where(mask, self.labels + name + ";", self.labels)
+        self.masks.append((name, np.asarray(mask, dtype=bool)))
 
-    def extend(self, other: DefectLog) -> DefectLog:
-        joined = DefectLog(0)
-        joined.labels = np.concatenate([self.labels, other.labels])
-        return joined
+    def absorb(self, other: DefectLog) -> None:
+        """Add another log of the same rows (e.g. the phone defects of this table)."""
+        self.masks.extend(other.masks)
 
     def take(self, index: np.ndarray) -> DefectLog:
-        taken = DefectLog(0)
-        taken.labels = self.labels[index]
+        taken = DefectLog(len(index))
+        taken.masks = [(name, mask[index]) for name, mask in self.masks]
         return taken
 
     def joined(self) -> np.ndarray:
-        return np.array([label.rstrip(";") for label in self.labels], dtype=object)
+        labels = np.full(self.size, "", dtype=object)
+        if not self.masks:
+            return labels
+        names = np.array([name for name, _ in self.masks], dtype=object)
+        stacked = np.vstack([mask for _, mask in self.masks])
+        for row in np.flatnonzero(stacked.any(axis=0)):
+            labels[row] = ";".join(names[stacked[:, row]])
+        return labels
 
 
 def choose(rng: np.random.Generator, size: int, rate: float) -> np.ndarray:

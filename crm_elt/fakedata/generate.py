@@ -113,6 +113,13 @@ def month_starts(as_of: date) -> np.ndarray:
     return np.arange(end - (HISTORY_MONTHS - 1), end + 1)
 
 
+_STATE_BY_CODE = np.array([STATES_BY_AREA.get(code) for code in range(100)], dtype=object)
+
+
+def state_of(area_codes: np.ndarray) -> np.ndarray:
+    return _STATE_BY_CODE[area_codes]
+
+
 def later(rng: np.random.Generator, start: np.ndarray, max_gap_ms: int, end_ms: int):
     """A moment after each `start`, at most `max_gap_ms` later and always before `end_ms`.
 
@@ -257,7 +264,7 @@ def _persons(rng, pools: Pools, size: int, weights: np.ndarray, as_of_ms: int) -
     last_slugs = np.array([ascii_slug(name) for name in pools.last_names], dtype=object)
     person_ids = np.arange(1, size + 1)
     domains = EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), size)].astype(object)
-    suffix = np.array([np.base_repr(value, 36).lower() for value in person_ids], dtype=object)
+    suffix = np.char.mod("%x", person_ids).astype(object)
     emails = first_slugs[first_index] + "." + last_slugs[last_index] + "." + suffix + "@" + domains
     area = AREA_CODES[rng.integers(0, len(AREA_CODES), size)]
     subscriber = rng.integers(0, 100_000_000, size)
@@ -274,7 +281,7 @@ def _persons(rng, pools: Pools, size: int, weights: np.ndarray, as_of_ms: int) -
             + "9"
             + np.char.zfill(subscriber.astype(str), 8).astype(object),
             "city": pools.cities[rng.integers(0, len(pools.cities), size)],
-            "state": np.array([STATES_BY_AREA[int(code)] for code in area], dtype=object),
+            "state": state_of(area),
             "acquisition_channel": np.array(CHANNELS, dtype=object)[channel_index],
             "acquired_at_ms": acquired_ms,
             "interest": np.where(rng.random(size) < 0.55, "ilpi", "estetica").astype(object),
@@ -328,7 +335,7 @@ def _companies(rng, pools: Pools, size: int, rates: DefectRates, as_of_ms: int):
     log.add("specialty_variant", variant)
     phone_log = DefectLog(total)
     phones = format_phones(rng, area[source_rows], rng.integers(0, 10**8, total), rates, phone_log)
-    log.labels = log.labels + phone_log.labels
+    log.absorb(phone_log)
     ids = np.arange(101, 101 + total).astype(str).astype(object)
     created_records = created[source_rows] + np.where(duplicate, 30 * DAY_MS, 0)
     modified = later(rng, created_records, 200 * DAY_MS, as_of_ms)
@@ -345,9 +352,7 @@ def _companies(rng, pools: Pools, size: int, rates: DefectRates, as_of_ms: int):
             "domain": domains[source_rows],
             "phone": phones,
             "city": city[source_rows],
-            "state": np.array(
-                [STATES_BY_AREA[int(code)] for code in area[source_rows]], dtype=object
-            ),
+            "state": state_of(area[source_rows]),
             "country": "Brasil",
             "industry": "HOSPITAL_HEALTH_CARE",
             "website": "https://www." + domains[source_rows],
@@ -662,7 +667,7 @@ def _hotmart(rng, persons, n_hubspot_persons, contacts, rates, as_of_ms):
     cellphones = format_phones(
         rng, people["area_code"].to_numpy(), people["phone_subscriber"].to_numpy(), rates, phone_log
     )
-    log.labels = log.labels + phone_log.labels
+    log.absorb(phone_log)
     buyers = pd.DataFrame(
         {
             "transaction": transactions,
@@ -723,7 +728,7 @@ def _manychat(rng, persons, n_hubspot_persons, n_hotmart_only, contacts, rates, 
     whatsapp = format_phones(
         rng, people["area_code"].to_numpy(), people["phone_subscriber"].to_numpy(), rates, phone_log
     )
-    log.labels = log.labels + phone_log.labels
+    log.absorb(phone_log)
     subscribed = later(rng, people["acquired_at_ms"].to_numpy(), 60 * DAY_MS, as_of_ms)
     last_interaction = later(rng, subscribed, 200 * DAY_MS, as_of_ms)
     interest = people["interest"].to_numpy(object)

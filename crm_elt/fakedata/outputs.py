@@ -131,8 +131,9 @@ def _hubspot_table(frame: pd.DataFrame) -> pd.DataFrame:
     table = frame[list(HUBSPOT_RECORD_COLUMNS) + properties].copy()
     table["archived_at"] = pd.array(table["archived_at"], dtype="Int64")
     for column in properties:
-        table[column] = table[column].astype(object).where(table[column].notna(), None)
-        table[column] = [None if value is None else str(value) for value in table[column]]
+        # HubSpot sends every property as a string or null.
+        values = table[column].astype(object)
+        table[column] = values.where(values.isna(), values.astype(str)).where(values.notna(), None)
     return table
 
 
