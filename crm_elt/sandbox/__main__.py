@@ -16,7 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="the generator's --out folder")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--rate-limits", action="store_true", help="enforce the APIs' limits")
+    # Off by default: the extraction benchmark needs the emulators unthrottled.
+    limits = parser.add_mutually_exclusive_group()
+    limits.add_argument(
+        "--rate-limits", dest="rate_limits", action="store_true", help="enforce the APIs' limits"
+    )
+    limits.add_argument("--no-rate-limits", dest="rate_limits", action="store_false")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
     parser.add_argument(
         "--faults", default="", help="e.g. hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02"

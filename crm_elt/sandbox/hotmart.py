@@ -20,7 +20,6 @@ from crm_elt.sandbox.hubspot import RateLimiter
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
 
 MAX_RESULTS = 500
-MAX_WINDOW_MS = 366 * 86_400_000
 DEFAULT_STATUSES = ("APPROVED", "COMPLETE")
 
 
@@ -114,6 +113,9 @@ class HotmartEmulator:
             },
         )
 
+    def reset_rate_limits(self) -> None:
+        self.per_minute.reset()
+
     def expire_tokens(self) -> None:
         with self.lock:
             self.tokens = dict.fromkeys(self.tokens, 0.0)
@@ -131,7 +133,11 @@ class HotmartEmulator:
             end_ms = int(end) if end else None
         except ValueError:
             return hotmart_error(400, "invalid_value_parameter", "start_date/end_date: epoch ms")
-        if start_ms is not None and end_ms is not None and end_ms - start_ms > MAX_WINDOW_MS:
+        if (
+            start_ms is not None
+            and end_ms is not None
+            and (end_ms - start_ms > self.config.hotmart_max_window_days * 86_400_000)
+        ):
             return hotmart_error(400, "invalid_parameter", "Date range must be at most one year")
         if start_ms is not None:
             sales = sales[sales["order_date"] >= start_ms]
@@ -157,7 +163,8 @@ class HotmartEmulator:
 
     def _page(self, frame: pd.DataFrame, request: Request) -> tuple[pd.DataFrame, dict] | Response:
         try:
-            size = min(max(int(request.arg("max_results", "10") or 10), 1), MAX_RESULTS)
+            default = self.config.hotmart_default_max_results
+            size = min(max(int(request.arg("max_results") or default), 1), MAX_RESULTS)
             offset = _decode_token(request.arg("page_token"))
         except ValueError:
             return hotmart_error(400, "invalid_parameter", "Invalid page_token or max_results")
@@ -185,7 +192,10 @@ class HotmartEmulator:
         if isinstance(paged, Response):
             return paged
         page, info = paged
-        users = self.users[self.users["transaction"].isin(page["transaction"])]
+        users = self.users[
+            self.users["transaction"].isin(page["transaction"])
+            & self.users["role"].isin(self.config.hotmart_user_roles)
+        ]
         by_transaction = {key: _rows(group) for key, group in users.groupby("transaction")}
         items = [
             {

@@ -69,6 +69,21 @@ ASSOCIATION_TYPES = {
     ("companies", "contacts"): 280,
 }
 _SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal"}
+# type id -> (from, to, reverse type id), from the SDK enum in API_NOTES §1.3.
+ASSOCIATION_TYPE_IDS = {
+    1: ("contacts", "companies", 2),
+    2: ("companies", "contacts", 1),
+    3: ("deals", "contacts", 4),
+    4: ("contacts", "deals", 3),
+    5: ("deals", "companies", 6),
+    6: ("companies", "deals", 5),
+    279: ("contacts", "companies", 280),
+    280: ("companies", "contacts", 279),
+    341: ("deals", "companies", 342),
+    342: ("companies", "deals", 341),
+}
+PRIMARY_TYPE_IDS = {1, 2, 5, 6}
+ASSOCIATION_PAGE_MAX = 500
 
 
 def iso_ms(epoch_ms: int | float | None) -> str | None:
@@ -117,6 +132,15 @@ class RateLimiter:
             self.calls.append(now)
             return True, self.limit - len(self.calls)
 
+    def recent(self, seconds: float) -> int:
+        horizon = time.monotonic() - seconds
+        with self.lock:
+            return sum(1 for moment in self.calls if moment >= horizon)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+
 
 class HubSpotEmulator:
     def __init__(
@@ -136,6 +160,7 @@ class HubSpotEmulator:
         self.ten_secondly = RateLimiter(config.hubspot_ten_second_limit, 10.0)
         self.secondly = RateLimiter(config.hubspot_search_per_second, 1.0)
         self.daily = RateLimiter(config.hubspot_daily_limit, 86400.0)
+        self._association_index: dict | None = None
         self._next_id = {
             name: int(store.frame.index.max()) + 1 if len(store.frame) else 1
             for name, store in stores.items()
@@ -198,6 +223,7 @@ class HubSpotEmulator:
             ("POST", rf"{objects}/search", self.search),
             ("POST", rf"{objects}/batch/read", self.batch_read),
             ("POST", rf"{objects}/batch/update", self.batch_update),
+            ("POST", rf"{objects}/batch/create", self.batch_create),
             ("POST", rf"{objects}/merge", self.merge),
             (
                 "GET",
@@ -227,8 +253,20 @@ class HubSpotEmulator:
                 return handler(object_type, request, *match.groups()[1:])
         if path == "/crm/v3/pipelines/deals" and method == "GET":
             return Response(200, {"results": self.pipelines.get("deals", [])})
-        if match := re.fullmatch(r"/crm/v4/associations/([^/]+)/([^/]+)/batch/read", path):
-            return self.association_batch_read(match[1], match[2], request)
+        if method == "POST" and (
+            match := re.fullmatch(r"/crm/(v3|v4)/associations/([^/]+)/([^/]+)/batch/read", path)
+        ):
+            return self.association_batch_read(match[2], match[3], request, v3=match[1] == "v3")
+        if method == "GET" and (
+            match := re.fullmatch(r"/crm/v4/objects/([^/]+)/(\d+)/associations/([^/]+)", path)
+        ):
+            return self.record_associations(match[1], match[2], match[3], request)
+        if method == "PUT" and (
+            match := re.fullmatch(
+                r"/crm/v4/objects/([^/]+)/(\d+)/associations/default/([^/]+)/(\d+)", path
+            )
+        ):
+            return self.associate_default(match[1], match[2], match[3], match[4])
         return Response(404, error_body(f"Unable to route {method} {path}", "OBJECT_NOT_FOUND"))
 
     # ---- rate limits ---------------------------------------------------------------------
@@ -273,12 +311,33 @@ class HubSpotEmulator:
             "X-HubSpot-RateLimit-Daily-Remaining": str(
                 max(self.daily.limit - len(self.daily.calls), 0)
             ),
+            "X-HubSpot-RateLimit-Secondly": str(self.config.hubspot_ten_second_limit // 10),
+            "X-HubSpot-RateLimit-Secondly-Remaining": str(
+                max(self.config.hubspot_ten_second_limit // 10 - self.ten_secondly.recent(1.0), 0)
+            ),
         }
+
+    def reset_rate_limits(self) -> None:
+        for limiter in (self.ten_secondly, self.secondly, self.daily):
+            limiter.reset()
+
+    def touch(self, object_type: str, count: int, updated_at_ms: int) -> list[str]:
+        """Sets `updatedAt` and the modified-date property of the first `count` live records."""
+        object_type = self._object_type(object_type) or object_type
+        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
+        with self.lock:
+            frame = self.stores[object_type].frame
+            ids = frame.index[~frame["archived"].astype(bool)][:count]
+            frame.loc[ids, "updated_at"] = updated_at_ms
+            frame.loc[ids, modified_property] = iso_ms(updated_at_ms)
+        return [str(record_id) for record_id in ids]
 
     # ---- endpoints -----------------------------------------------------------------------
 
     def list_objects(self, object_type: str, request: Request) -> Response:
         limit = _int(request.arg("limit"), 10)
+        if limit is not None and limit > LIST_PAGE_MAX and self.config.hubspot_clamp_list_limit:
+            limit = LIST_PAGE_MAX
         if limit is None or not 1 <= limit <= LIST_PAGE_MAX:
             return self._validation(f"limit must be between 1 and {LIST_PAGE_MAX}")
         archived = (request.arg("archived", "false") or "false").lower() == "true"
@@ -428,6 +487,7 @@ class HubSpotEmulator:
                 )
                 links.loc[moved, f"{side}_id"] = str(primary)
             self.associations = links.drop_duplicates()
+            self._association_index = None
             row = store.frame.loc[primary].to_dict()
         return Response(200, self._record(object_type, primary, row, None, []))
 
@@ -471,41 +531,152 @@ class HubSpotEmulator:
             payload["paging"] = {"next": {"after": str(offset + limit)}}
         return Response(200, payload)
 
-    def association_batch_read(self, from_raw: str, to_raw: str, request: Request) -> Response:
+    def association_batch_read(
+        self, from_raw: str, to_raw: str, request: Request, v3: bool = False
+    ) -> Response:
+        """v4: per-input pages of 500 with `after`; v3: every target as `{id, type}`."""
         from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
         if from_type is None or to_type is None:
             return self._unknown_type(from_raw if from_type is None else to_raw)
         inputs = (request.json() or {}).get("inputs") or []
         if len(inputs) > 1000:
             return self._validation("Too many inputs: at most 1000")
-        links = self.associations
-        links = links[(links["from_type"] == from_type) & (links["to_type"] == to_type)]
-        by_source = links.groupby("from_id")
-        groups = set(by_source.groups)
+        label = f"{_SINGULAR[from_type]}_to_{_SINGULAR[to_type]}"
         results = []
-        for item in inputs:
-            source_id = str(item.get("id"))
-            if source_id not in groups:
-                continue
-            rows = by_source.get_group(source_id)
-            targets = []
-            for to_id, group in rows.groupby("to_id", sort=True):
-                targets.append(
-                    {
-                        "toObjectId": int(to_id),
-                        "associationTypes": [
-                            {
-                                "category": "HUBSPOT_DEFINED",
-                                "typeId": int(type_id),
-                                "label": None if int(type_id) not in (1, 2, 5, 6) else "Primary",
-                            }
-                            for type_id in sorted(set(group["type_id"]))
-                        ],
-                    }
-                )
-            results.append({"from": {"id": source_id}, "to": targets})
+        with self.lock:
+            for item in inputs:
+                source_id = str(item.get("id"))
+                targets = self._targets(from_type, source_id, to_type)
+                if not targets:
+                    continue
+                if v3:
+                    to = [{"id": str(target["toObjectId"]), "type": label} for target in targets]
+                    results.append({"from": {"id": source_id}, "to": to})
+                    continue
+                start = _int(str(item.get("after") or 0), 0) or 0
+                result: dict = {
+                    "from": {"id": source_id},
+                    "to": targets[start : start + ASSOCIATION_PAGE_MAX],
+                }
+                if start + ASSOCIATION_PAGE_MAX < len(targets):
+                    result["paging"] = {"next": {"after": str(start + ASSOCIATION_PAGE_MAX)}}
+                results.append(result)
         return Response(
             200,
+            {
+                "status": "COMPLETE",
+                "results": results,
+                "startedAt": _now_iso(),
+                "completedAt": _now_iso(),
+            },
+        )
+
+    def record_associations(
+        self, from_raw: str, record_id: str, to_raw: str, request: Request
+    ) -> Response:
+        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
+        if from_type is None or to_type is None:
+            return self._unknown_type(from_raw if from_type is None else to_raw)
+        limit = _int(request.arg("limit"), ASSOCIATION_PAGE_MAX)
+        if limit is None or not 1 <= limit <= ASSOCIATION_PAGE_MAX:
+            return self._validation(f"limit must be between 1 and {ASSOCIATION_PAGE_MAX}")
+        start = _int(request.arg("after"), 0)
+        if start is None or start < 0:
+            return self._validation("Invalid after cursor")
+        with self.lock:
+            targets = self._targets(from_type, record_id, to_type)
+        body: dict = {"results": targets[start : start + limit]}
+        if start + limit < len(targets):
+            body["paging"] = {"next": {"after": str(start + limit)}}
+        return Response(200, body)
+
+    def associate_default(self, from_raw: str, from_id: str, to_raw: str, to_id: str) -> Response:
+        """v4 `PUT .../associations/default/...`: the unlabeled association of the pair."""
+        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
+        if from_type is None or to_type is None:
+            return self._unknown_type(from_raw if from_type is None else to_raw)
+        type_id = ASSOCIATION_TYPES[(from_type, to_type)]
+        with self.lock:
+            for object_type, object_id in ((from_type, from_id), (to_type, to_id)):
+                if int(object_id) not in self.stores[object_type].frame.index:
+                    return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
+            self._add_links([(from_id, to_id, type_id)])
+        return Response(
+            200,
+            {
+                "status": "COMPLETE",
+                "results": [
+                    {
+                        "from": {"id": from_id},
+                        "to": {"id": to_id},
+                        "associationSpec": {
+                            "associationCategory": "HUBSPOT_DEFINED",
+                            "associationTypeId": type_id,
+                        },
+                    }
+                ],
+                "startedAt": _now_iso(),
+                "completedAt": _now_iso(),
+            },
+        )
+
+    def batch_create(self, object_type: str, request: Request) -> Response:
+        """Creates records (ids after the highest), with the inputs' inline associations."""
+        body = request.json() or {}
+        inputs = body.get("inputs") or []
+        if len(inputs) > 100:
+            return self._validation("Too many inputs: at most 100")
+        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
+        now_ms = int(time.time() * 1000)
+        links = []
+        for item in inputs:
+            for association in item.get("associations") or []:
+                for spec in association.get("types") or []:
+                    type_id = _int(str(spec.get("associationTypeId")), None)
+                    if type_id not in ASSOCIATION_TYPE_IDS:
+                        return self._validation(f"Unknown associationTypeId {type_id}")
+                    if ASSOCIATION_TYPE_IDS[type_id][0] != object_type:
+                        return self._validation(
+                            f"associationTypeId {type_id} does not start at {object_type}"
+                        )
+        with self.lock:
+            store = self.stores[object_type]
+            rows, ids = [], []
+            for item in inputs:
+                record_id = self._next_id[object_type]
+                self._next_id[object_type] += 1
+                properties = {
+                    name: None if value is None else str(value)
+                    for name, value in (item.get("properties") or {}).items()
+                }
+                properties.setdefault("createdate", iso_ms(now_ms))
+                properties[modified_property] = iso_ms(now_ms)
+                rows.append(
+                    {
+                        **properties,
+                        "archived": False,
+                        "created_at": now_ms,
+                        "updated_at": now_ms,
+                        "archived_at": None,
+                    }
+                )
+                ids.append(record_id)
+                for association in item.get("associations") or []:
+                    to_id = str((association.get("to") or {}).get("id"))
+                    for spec in association.get("types") or []:
+                        links.append((str(record_id), to_id, int(spec["associationTypeId"])))
+            if rows:
+                created = pd.DataFrame(rows, index=ids, dtype="object")
+                created["archived"] = False
+                store.frame = pd.concat([store.frame, created]).sort_index()
+            self._add_links(links)
+            frame = store.frame
+            results = [
+                self._record(object_type, record_id, frame.loc[record_id].to_dict(), None, [])
+                for record_id in ids
+            ]
+        return Response(
+            201,
             {
                 "status": "COMPLETE",
                 "results": results,
@@ -562,20 +733,61 @@ class HubSpotEmulator:
             to_type = self._object_type(raw)
             if to_type is None:
                 continue  # the real API ignores unknown types
-            links = self.associations
-            links = links[
-                (links["from_type"] == object_type)
-                & (links["from_id"] == record_id)
-                & (links["to_type"] == to_type)
-            ]
             label = f"{_SINGULAR[object_type]}_to_{_SINGULAR[to_type]}"
             results = []
-            for to_id in sorted(set(links["to_id"]), key=int):
-                results.append({"id": str(to_id), "type": label})
-                results.append({"id": str(to_id), "type": f"{label}_unlabeled"})
+            for target in self._targets(object_type, record_id, to_type):
+                to_id = str(target["toObjectId"])
+                results.append({"id": to_id, "type": label})
+                results.append({"id": to_id, "type": f"{label}_unlabeled"})
             if results:
                 inline[to_type] = {"results": results}
         return inline
+
+    def _targets(self, from_type: str, record_id: str, to_type: str) -> list[dict]:
+        """v4 `{toObjectId, associationTypes}` of one record, ordered by target id."""
+        if self._association_index is None:
+            index: dict = {}
+            links = self.associations
+            for from_kind, from_id, to_kind, to_id, type_id in zip(
+                links["from_type"],
+                links["from_id"],
+                links["to_type"],
+                links["to_id"],
+                links["type_id"],
+                strict=True,
+            ):
+                targets = index.setdefault((from_kind, to_kind), {}).setdefault(from_id, {})
+                targets.setdefault(int(to_id), set()).add(int(type_id))
+            self._association_index = index
+        targets = self._association_index.get((from_type, to_type), {}).get(record_id, {})
+        return [
+            {
+                "toObjectId": to_id,
+                "associationTypes": [
+                    {
+                        "category": "HUBSPOT_DEFINED",
+                        "typeId": type_id,
+                        "label": "Primary" if type_id in PRIMARY_TYPE_IDS else None,
+                    }
+                    for type_id in sorted(targets[to_id])
+                ],
+            }
+            for to_id in sorted(targets)
+        ]
+
+    def _add_links(self, links: list[tuple[str, str, int]]) -> None:
+        """Stores (from id, to id, type id) in both directions; the caller holds the lock."""
+        if not links:
+            return
+        rows = []
+        for from_id, to_id, type_id in links:
+            from_type, to_type, reverse_id = ASSOCIATION_TYPE_IDS[type_id]
+            rows.append((from_type, from_id, to_type, to_id, type_id))
+            rows.append((to_type, to_id, from_type, from_id, reverse_id))
+        added = pd.DataFrame(rows, columns=["from_type", "from_id", "to_type", "to_id", "type_id"])
+        self.associations = pd.concat([self.associations, added], ignore_index=True)
+        self.associations = self.associations.drop_duplicates(ignore_index=True)
+        self._association_index = None
 
     def _requested_properties(self, object_type: str, raw: list[str] | None) -> list[str] | None:
         if raw is None:
@@ -586,13 +798,23 @@ class HubSpotEmulator:
     def _filter_mask(self, frame: pd.DataFrame, groups: list[dict]) -> pd.Series | Response:
         if not groups:
             return pd.Series(True, index=frame.index)
-        if len(groups) > 5 or sum(len(group.get("filters") or []) for group in groups) > 18:
-            return self._validation("Too many filters: at most 5 groups and 18 filters")
+        config = self.config
+        if len(groups) > config.hubspot_search_max_groups or (
+            sum(len(group.get("filters") or []) for group in groups)
+            > config.hubspot_search_max_filters
+        ):
+            return self._validation(
+                f"Too many filters: at most {config.hubspot_search_max_groups} groups and "
+                f"{config.hubspot_search_max_filters} filters"
+            )
         combined = pd.Series(False, index=frame.index)
         for group in groups:
             filters = group.get("filters") or []
-            if len(filters) > 6:
-                return self._validation("Too many filters in one group: at most 6")
+            if len(filters) > config.hubspot_search_max_filters_per_group:
+                return self._validation(
+                    "Too many filters in one group: at most "
+                    f"{config.hubspot_search_max_filters_per_group}"
+                )
             group_mask = pd.Series(True, index=frame.index)
             for item in filters:
                 mask = _filter(frame, item)

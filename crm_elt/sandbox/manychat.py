@@ -11,9 +11,19 @@ import pandas as pd
 
 from crm_elt.dataset import sandbox_path
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
+from crm_elt.sandbox.hubspot import RateLimiter
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
 
 WRITE_PATHS = ("/fb/subscriber/addTag", "/fb/subscriber/addTagByName", "/fb/sending/sendFlow")
+# Requests per second per token, from the Swagger descriptions (API_NOTES §3.1).
+PER_SECOND_LIMITS = {
+    "/fb/page/getTags": 100,
+    "/fb/subscriber/findBySystemField": 50,
+    "/fb/sending/sendFlow": 20,
+    "/fb/subscriber/getInfo": 10,
+    "/fb/subscriber/addTag": 10,
+    "/fb/subscriber/addTagByName": 10,
+}
 
 
 def manychat_error(message: str, code: int | None = None, status: int = 400) -> Response:
@@ -42,6 +52,11 @@ class ManyChatEmulator:
             }
         )
         self.tags = {name: index for index, name in enumerate(tag_names, start=1)}
+        self.limiters = {path: RateLimiter(limit, 1.0) for path, limit in PER_SECOND_LIMITS.items()}
+
+    def reset_rate_limits(self) -> None:
+        for limiter in self.limiters.values():
+            limiter.reset()
 
     @classmethod
     def from_dataset(cls, data_dir: Path, config: SandboxConfig) -> ManyChatEmulator:
@@ -51,8 +66,13 @@ class ManyChatEmulator:
 
     def handle(self, request: Request) -> Response:
         if request.header("authorization") != f"Bearer {SANDBOX_CREDENTIALS.manychat_token}":
-            return manychat_error("Wrong format token", status=401)
+            return manychat_error(
+                "Wrong format token", status=self.config.manychat_wrong_token_status
+            )
         path = request.path
+        limiter = self.limiters.get(path)
+        if self.config.rate_limits and limiter is not None and not limiter.take()[0]:
+            return Response(429, {"status": "error", "message": "Too many requests"})
         if path == "/fb/page/getTags":
             tags = [{"id": tag_id, "name": name} for name, tag_id in self.tags.items()]
             return Response(200, {"status": "success", "data": tags})
@@ -65,8 +85,12 @@ class ManyChatEmulator:
             column, value = ("email", email) if email else ("phone", phone)
             matches = self.subscribers[self.subscribers[column] == value]
             if matches.empty:
+                if self.config.manychat_not_found_as_error:
+                    return manychat_error("Subscriber does not exist", code=2011)
                 return Response(200, {"status": "success", "data": []})
-            return Response(200, {"status": "success", "data": _subscriber(matches.iloc[0])})
+            return Response(
+                200, {"status": "success", "data": _subscriber(matches.iloc[0], self.tags)}
+            )
         if path in WRITE_PATHS and request.method == "POST":
             return self._write(path, request)
         return manychat_error(f"Unknown method {path}")
@@ -75,7 +99,11 @@ class ManyChatEmulator:
         if not subscriber_id or subscriber_id not in self.subscribers.index:
             return manychat_error("Subscriber does not exist", code=2011)
         return Response(
-            200, {"status": "success", "data": _subscriber(self.subscribers.loc[subscriber_id])}
+            200,
+            {
+                "status": "success",
+                "data": _subscriber(self.subscribers.loc[subscriber_id], self.tags),
+            },
         )
 
     def _write(self, path: str, request: Request) -> Response:
@@ -95,7 +123,7 @@ class ManyChatEmulator:
         return Response(200, {"status": "success"})
 
 
-def _subscriber(row: pd.Series) -> dict:
+def _subscriber(row: pd.Series, tag_ids: dict[str, int]) -> dict:
     tags = [name for name in str(row.get("tags") or "").split(";") if name]
     return {
         "id": str(row["id"]),
@@ -116,5 +144,5 @@ def _subscriber(row: pd.Series) -> dict:
         "last_interaction": row.get("last_interaction"),
         "last_seen": row.get("last_seen"),
         "custom_fields": [],
-        "tags": [{"id": index, "name": name} for index, name in enumerate(tags, start=1)],
+        "tags": [{"id": tag_ids[name], "name": name} for name in tags],
     }

@@ -4,7 +4,10 @@
 `/_sandbox/*` is the control API for readiness and tests (no auth, never faulted):
 `GET /_sandbox/health`; `GET /_sandbox/faults` (faults injected so far) and
 `POST /_sandbox/faults` with a spec such as `hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02`;
-`GET /_sandbox/manychat/writes`; `POST /_sandbox/hotmart/expire-tokens`.
+`GET /_sandbox/manychat/writes`; `POST /_sandbox/hotmart/expire-tokens`;
+`POST /_sandbox/rate-limits/reset` (empties every rate-limit window);
+`POST /_sandbox/hubspot/touch` with `{"object_type","count","updated_at_ms"}` (sets `updatedAt` and
+the modified-date property of the first `count` live records, as if edited at that time).
 Faults (FaultSpec) are drawn from a generator seeded by SandboxConfig.seed.
 """
 
@@ -65,6 +68,8 @@ class Response:
 class ApiEmulator(Protocol):
     def handle(self, request: Request) -> Response: ...
 
+    def reset_rate_limits(self) -> None: ...
+
 
 @dataclass
 class FaultSpec:
@@ -115,8 +120,17 @@ class SandboxConfig:
     hubspot_search_per_second: int = 5
     hubspot_daily_limit: int = 1_000_000
     hubspot_max_url_length: int = 8000
+    hubspot_clamp_list_limit: bool = False  # False: limit > 100 is a 400 VALIDATION_ERROR
+    hubspot_search_max_groups: int = 5
+    hubspot_search_max_filters_per_group: int = 6
+    hubspot_search_max_filters: int = 18
     hotmart_per_minute: int = 500
     hotmart_token_expires_in: int = 86400
+    hotmart_default_max_results: int = 10
+    hotmart_max_window_days: int = 366
+    hotmart_user_roles: tuple[str, ...] = ("BUYER", "PRODUCER")
+    manychat_wrong_token_status: int = 401
+    manychat_not_found_as_error: bool = False  # False: findBySystemField answers `data: []`
     seed: int = 0
     faults: dict[str, FaultSpec] = field(default_factory=dict)
 
@@ -154,6 +168,10 @@ class _FaultInjector:
                     return self._count(kind)
                 roll -= rate
         return None
+
+    def server_error_status(self) -> int:
+        with self.lock:
+            return self.random.choice((500, 502, 503, 504))
 
     def _count(self, kind: str) -> str:
         self.injected[kind] = self.injected.get(kind, 0) + 1
@@ -200,7 +218,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fault == "slow":
                 time.sleep(self.server.faults.config.faults[prefix].slow_s)
             if fault == "5xx":
-                response = Response(503, {"status": "error", "message": "Service Unavailable"})
+                status = self.server.faults.server_error_status()
+                response = Response(status, {"status": "error", "message": "Server error"})
             elif fault == "429":
                 response = Response(429, _RATE_LIMIT_BODIES.get(prefix, {}))
             else:
@@ -261,6 +280,19 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         if request.path == "/hotmart/expire-tokens" and hotmart is not None:
             hotmart.expire_tokens()
             return Response(200, {"status": "ok"})
+        if request.path == "/rate-limits/reset" and request.method == "POST":
+            for emulator in self.emulators.values():
+                emulator.reset_rate_limits()
+            return Response(200, {"status": "ok"})
+        hubspot = self.emulators.get("hubspot")
+        if request.path == "/hubspot/touch" and request.method == "POST" and hubspot is not None:
+            body = request.json() or {}
+            ids = hubspot.touch(
+                str(body.get("object_type", "contacts")),
+                int(body.get("count", 1)),
+                int(body.get("updated_at_ms", time.time() * 1000)),
+            )
+            return Response(200, {"ids": ids})
         return Response(404, {"status": "error", "message": f"no control {request.path}"})
 
 

@@ -316,7 +316,8 @@ def test_each_fault_kind_reaches_a_plain_client(small_dataset, spec, check):
                 with pytest.raises(json.JSONDecodeError):
                     json.loads(response.content)
             else:
-                assert response.status_code == (503 if check == "5xx" else 429)
+                expected = {500, 502, 503, 504} if check == "5xx" else {429}
+                assert response.status_code in expected
         assert requests.get(f"{faulty.url}/_sandbox/health").ok  # control API is never faulted
 
 
