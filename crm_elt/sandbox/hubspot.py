@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,11 +102,39 @@ def error_body(message: str, category: str, **extra: object) -> dict:
     }
 
 
-@dataclass
 class ObjectStore:
-    """One object type: records sorted by numeric id, properties as string columns."""
+    """One object type: records sorted by numeric id, properties as string columns.
 
-    frame: pd.DataFrame  # index: int id, sorted; columns: record columns + properties
+    The sorted positions of live and archived records are cached, so a list page costs a
+    binary search and a slice rather than a scan; any change to `archived` must `invalidate()`.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self._frame = frame  # index: int id, sorted; columns: record columns + properties
+        self._positions: dict[bool, tuple[np.ndarray, np.ndarray]] | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self._positions = None
+
+    def ids_and_positions(self, archived: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted ids, their row positions) of the live or the archived records."""
+        if self._positions is None:
+            flags = self._frame["archived"].to_numpy(dtype=bool)
+            ids = self._frame.index.to_numpy()
+            self._positions = {
+                value: (ids[flags == value], np.flatnonzero(flags == value))
+                for value in (False, True)
+            }
+        return self._positions[archived]
 
     @property
     def property_names(self) -> list[str]:
@@ -344,21 +371,21 @@ class HubSpotEmulator:
         properties = self._requested_properties(object_type, request.query.get("properties"))
         associations = _split_list(request.query.get("associations"))
         with self.lock:
-            frame = self.stores[object_type].frame
-            frame = frame[frame["archived"] == archived]
+            store = self.stores[object_type]
+            ids, positions = store.ids_and_positions(archived)
             start = 0
             after = request.arg("after")
             if after:
                 last_id = _decode_after(after)
                 if last_id is None:
                     return self._validation("Invalid after cursor")
-                start = int(np.searchsorted(frame.index.to_numpy(), last_id, side="right"))
-            page = frame.iloc[start : start + limit]
+                start = int(np.searchsorted(ids, last_id, side="right"))
+            page = store.frame.iloc[positions[start : start + limit]]
             results = [
                 self._record(object_type, record_id, row, properties, associations)
                 for record_id, row in zip(page.index, page.to_dict("records"), strict=True)
             ]
-            has_more = start + limit < len(frame)
+            has_more = start + limit < len(ids)
         body: dict = {"results": results}
         if has_more and results:
             token = _encode_after(int(page.index[-1]))
@@ -457,6 +484,7 @@ class HubSpotEmulator:
             if record_id not in frame.index or frame.at[record_id, "archived"]:
                 return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
             frame.at[record_id, "archived"] = True
+            self.stores[object_type].invalidate()
             frame.at[record_id, "archived_at"] = int(time.time() * 1000)
         return Response(204, None)
 

@@ -193,6 +193,9 @@ _RATE_LIMIT_BODIES = {
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, each keep-alive response
+    # waits ~40 ms for the delayed ACK.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         split = urlsplit(self.path)
