@@ -56,6 +56,11 @@ DEFAULT_PROPERTIES = {
         "pipeline",
     ],
 }
+SEARCHABLE_PROPERTIES = {
+    "contacts": ("email", "firstname", "lastname", "phone", "company"),
+    "companies": ("name", "domain", "website", "phone"),
+    "deals": ("dealname",),
+}
 DATE_PROPERTIES = {"createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate"}
 _TYPE_BY_ID = {type_id: name for name, type_id in HUBSPOT_OBJECT_TYPE_IDS.items()}
 # (from, to) -> (type id, label) served for associations stored in the other direction too.
@@ -112,6 +117,7 @@ class ObjectStore:
     def __init__(self, frame: pd.DataFrame):
         self._frame = frame  # index: int id, sorted; columns: record columns + properties
         self._positions: dict[bool, tuple[np.ndarray, np.ndarray]] | None = None
+        self._comparables: dict[str, pd.Series] = {}
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -123,7 +129,15 @@ class ObjectStore:
         self.invalidate()
 
     def invalidate(self) -> None:
+        """Call after any write: cached positions and search keys are rebuilt on demand."""
         self._positions = None
+        self._comparables = {}
+
+    def comparable(self, name: str) -> pd.Series:
+        """Search keys of one property (dates as epoch ms, numbers as floats), cached."""
+        if name not in self._comparables:
+            self._comparables[name] = _comparable(self._frame, name)
+        return self._comparables[name]
 
     def ids_and_positions(self, archived: bool) -> tuple[np.ndarray, np.ndarray]:
         """(sorted ids, their row positions) of the live or the archived records."""
@@ -357,6 +371,7 @@ class HubSpotEmulator:
             ids = frame.index[~frame["archived"].astype(bool)][:count]
             frame.loc[ids, "updated_at"] = updated_at_ms
             frame.loc[ids, modified_property] = iso_ms(updated_at_ms)
+            self.stores[object_type].invalidate()
         return [str(record_id) for record_id in ids]
 
     # ---- endpoints -----------------------------------------------------------------------
@@ -465,6 +480,7 @@ class HubSpotEmulator:
                     frame.at[record_id, name] = None if value is None else str(value)
                 frame.at[record_id, "updated_at"] = now_ms
                 frame.at[record_id, modified_property] = iso_ms(now_ms)
+                self.stores[object_type].invalidate()
                 row = frame.loc[record_id].to_dict()
                 results.append(self._record(object_type, record_id, row, None, []))
         return Response(
@@ -541,19 +557,21 @@ class HubSpotEmulator:
             )
         properties = self._requested_properties(object_type, body.get("properties") or None)
         with self.lock:
-            frame = self.stores[object_type].frame
-            frame = frame[~frame["archived"].astype(bool)]
-            mask = self._filter_mask(frame, body.get("filterGroups") or [])
+            store = self.stores[object_type]
+            frame = store.frame
+            mask = self._filter_mask(store, body.get("filterGroups") or [])
             if isinstance(mask, Response):
                 return mask
-            matched = frame[mask]
-            matched = self._sorted(matched, body.get("sorts") or [])
-            page = matched.iloc[offset : offset + limit]
+            mask &= ~frame["archived"].astype(bool)
+            if body.get("query"):
+                mask &= self._query_mask(store, object_type, str(body["query"]))
+            ordered_ids = self._sorted_ids(store, mask.to_numpy(), body.get("sorts") or [])
+            page = frame.loc[ordered_ids[offset : offset + limit]]
             results = [
                 self._record(object_type, record_id, row, properties, [])
                 for record_id, row in zip(page.index, page.to_dict("records"), strict=True)
             ]
-            total = len(matched)
+            total = len(ordered_ids)
         payload: dict = {"total": total, "results": results}
         if offset + limit < total:
             payload["paging"] = {"next": {"after": str(offset + limit)}}
@@ -695,8 +713,14 @@ class HubSpotEmulator:
                         links.append((str(record_id), to_id, int(spec["associationTypeId"])))
             if rows:
                 created = pd.DataFrame(rows, index=ids, dtype="object")
-                created["archived"] = False
-                store.frame = pd.concat([store.frame, created]).sort_index()
+                # Same columns and dtypes on both sides, so concat needs no dtype guessing.
+                columns = store.frame.columns.union(created.columns, sort=False)
+                existing = store.frame.reindex(columns=columns)
+                for name in columns.difference(store.frame.columns):
+                    existing[name] = existing[name].astype("object")
+                created = created.reindex(columns=columns).astype(existing.dtypes.to_dict())
+                merged = created if existing.empty else pd.concat([existing, created])
+                store.frame = merged.sort_index()
             self._add_links(links)
             frame = store.frame
             results = [
@@ -823,7 +847,8 @@ class HubSpotEmulator:
         names = [name for name in _split_list(raw) if name]
         return names or DEFAULT_PROPERTIES[object_type]
 
-    def _filter_mask(self, frame: pd.DataFrame, groups: list[dict]) -> pd.Series | Response:
+    def _filter_mask(self, store: ObjectStore, groups: list[dict]) -> pd.Series | Response:
+        frame = store.frame
         if not groups:
             return pd.Series(True, index=frame.index)
         config = self.config
@@ -845,26 +870,41 @@ class HubSpotEmulator:
                 )
             group_mask = pd.Series(True, index=frame.index)
             for item in filters:
-                mask = _filter(frame, item)
+                mask = _filter(store.comparable(item.get("propertyName", "")), item)
                 if mask is None:
                     return self._validation(f"Unsupported filter {item!r}")
                 group_mask &= mask
             combined |= group_mask
         return combined
 
-    def _sorted(self, frame: pd.DataFrame, sorts: list) -> pd.DataFrame:
-        if not sorts:
-            return frame.sort_values("created_at", kind="stable")
-        rule = sorts[0]
-        if isinstance(rule, str):
-            name, descending = rule.lstrip("-"), rule.startswith("-")
-        else:
-            name = rule.get("propertyName", "")
-            descending = str(rule.get("direction", "ASCENDING")).upper() == "DESCENDING"
-        keys = _comparable(frame, name)
-        order = pd.DataFrame({"key": keys, "id": frame.index}, index=frame.index)
+    def _query_mask(self, store: ObjectStore, object_type: str, text: str) -> pd.Series:
+        """`query`: a case-insensitive substring of any default searchable property."""
+        frame, needle = store.frame, text.lower()
+        mask = pd.Series(False, index=frame.index)
+        for name in SEARCHABLE_PROPERTIES[object_type]:
+            if name in frame.columns:
+                values = frame[name].astype("string").str.lower()
+                mask |= values.str.contains(needle, regex=False).fillna(False).astype(bool)
+        return mask
+
+    def _sorted_ids(self, store: ObjectStore, mask: np.ndarray, sorts: list) -> pd.Index:
+        """Ids of the matched records in the sort's order (no sort: creation order), ties by id."""
+        name, descending = "created_at", False
+        if sorts:
+            rule = sorts[0]
+            if isinstance(rule, str):
+                name, descending = rule.lstrip("-"), rule.startswith("-")
+            else:
+                name = rule.get("propertyName", "")
+                descending = str(rule.get("direction", "ASCENDING")).upper() == "DESCENDING"
+        order = pd.DataFrame(
+            {
+                "key": store.comparable(name).to_numpy()[mask],
+                "id": store.frame.index.to_numpy()[mask],
+            }
+        )
         order = order.sort_values(["key", "id"], ascending=[not descending, True], kind="stable")
-        return frame.loc[order.index]
+        return pd.Index(order["id"].to_numpy())
 
     def _object_type(self, raw: str) -> str | None:
         raw = raw.lower()
@@ -936,10 +976,9 @@ def _comparable(frame: pd.DataFrame, name: str) -> pd.Series:
     return column
 
 
-def _filter(frame: pd.DataFrame, item: dict) -> pd.Series | None:
+def _filter(values: pd.Series, item: dict) -> pd.Series | None:
     name = item.get("propertyName", "")
     operator = str(item.get("operator", "EQ")).upper()
-    values = _comparable(frame, name)
     present = values.notna()
     if operator == "HAS_PROPERTY":
         return present

@@ -274,3 +274,15 @@ def test_hotmart_sales_users_roles_follow_the_config(small_dataset, roles):
         ).json()["items"]
     seen = {user["role"] for item in items for user in item["users"]}
     assert seen and seen <= set(roles)
+
+
+def test_hubspot_search_query_matches_a_substring_and_skips_archived(writable_sandbox):
+    url = hubspot(writable_sandbox, "/crm/v3/objects/contacts")
+    created = create_contacts(writable_sandbox, 3)
+    assert requests.delete(f"{url}/{created[2]}", headers=HUBSPOT_AUTH).status_code == 204
+    found = requests.post(
+        f"{url}/search", json={"query": "NEW", "limit": 10}, headers=HUBSPOT_AUTH
+    ).json()
+    assert {result["id"] for result in found["results"]} >= set(created[:2])
+    assert created[2] not in {result["id"] for result in found["results"]}
+    assert all("new" in result["properties"]["email"] for result in found["results"])
