@@ -1,5 +1,7 @@
 """ManyChat emulator (API_NOTES.md §3.1): `Bearer page_id:key`, subscriber lookups, tags,
-flows; failures are HTTP 400 with `status: error`; every write is recorded for tests."""
+flows; failures are HTTP 400 with `status: error`; every write is recorded for tests.
+
+Dataset columns beyond MANYCHAT_COLUMNS are served as text `custom_fields`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_elt.dataset import sandbox_path
+from crm_elt.dataset import MANYCHAT_COLUMNS, sandbox_path
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
 from crm_elt.sandbox.hubspot import RateLimiter
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
@@ -143,6 +145,17 @@ def _subscriber(row: pd.Series, tag_ids: dict[str, int]) -> dict:
         "subscribed": row.get("subscribed"),
         "last_interaction": row.get("last_interaction"),
         "last_seen": row.get("last_seen"),
-        "custom_fields": [],
+        "custom_fields": [
+            {
+                "id": number,
+                "name": name,
+                "type": "text",
+                "description": "",
+                "value": None if pd.isna(row[name]) else str(row[name]),
+            }
+            for number, name in enumerate(
+                (name for name in row.index if name not in MANYCHAT_COLUMNS), start=1
+            )
+        ],
         "tags": [{"id": tag_ids[name], "name": name} for name in tags],
     }

@@ -286,3 +286,20 @@ def test_hubspot_search_query_matches_a_substring_and_skips_archived(writable_sa
     assert {result["id"] for result in found["results"]} >= set(created[:2])
     assert created[2] not in {result["id"] for result in found["results"]}
     assert all("new" in result["properties"]["email"] for result in found["results"])
+
+
+def test_manychat_serves_extra_dataset_columns_as_custom_fields(tmp_path, small_dataset):
+    subscribers = pd.read_parquet(sandbox_path(small_dataset, "manychat_subscribers.parquet"))
+    subscribers["especialidade"] = "dermatologia"
+    path = sandbox_path(tmp_path, "manychat_subscribers.parquet")
+    path.parent.mkdir(parents=True)
+    subscribers.to_parquet(path)
+    with start_sandbox(tmp_path) as sb:
+        data = requests.get(
+            f"{sb.url}/manychat/fb/subscriber/getInfo",
+            params={"subscriber_id": str(subscribers["id"].iloc[0])},
+            headers=MANYCHAT_AUTH,
+        ).json()["data"]
+    assert [(field["name"], field["value"]) for field in data["custom_fields"]] == [
+        ("especialidade", "dermatologia")
+    ]
