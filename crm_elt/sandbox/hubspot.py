@@ -412,6 +412,8 @@ class HubSpotEmulator:
         archived = (request.arg("archived", "false") or "false").lower() == "true"
         with self.lock:
             frame = self.stores[object_type].frame
+            if record_id not in frame.index and self.config.hubspot_merged_read_survivor:
+                record_id = self._survivor(frame, record_id)
             if record_id not in frame.index or bool(frame.at[record_id, "archived"]) != archived:
                 return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
             row = frame.loc[record_id].to_dict()
@@ -419,6 +421,16 @@ class HubSpotEmulator:
             return Response(
                 200, self._record(object_type, record_id, row, properties, associations)
             )
+
+    @staticmethod
+    def _survivor(frame: pd.DataFrame, merged_id: int) -> int:
+        """The record whose hs_merged_object_ids lists `merged_id` (itself if none does)."""
+        if "hs_merged_object_ids" not in frame.columns:
+            return merged_id
+        lists = frame["hs_merged_object_ids"].dropna().astype(str)
+        pattern = rf"(?:^|;){merged_id}(?:;|$)"
+        holders = lists.index[lists.str.contains(pattern, regex=True)]
+        return int(holders[0]) if len(holders) else merged_id
 
     def batch_read(self, object_type: str, request: Request) -> Response:
         body = request.json() or {}

@@ -121,6 +121,7 @@ class SandboxConfig:
     hubspot_daily_limit: int = 1_000_000
     hubspot_max_url_length: int = 8000
     hubspot_clamp_list_limit: bool = False  # False: limit > 100 is a 400 VALIDATION_ERROR
+    hubspot_merged_read_survivor: bool = False  # False: reading a merged-away id is a 404
     hubspot_search_max_groups: int = 5
     hubspot_search_max_filters_per_group: int = 6
     hubspot_search_max_filters: int = 18

@@ -303,3 +303,23 @@ def test_manychat_serves_extra_dataset_columns_as_custom_fields(tmp_path, small_
     assert [(field["name"], field["value"]) for field in data["custom_fields"]] == [
         ("especialidade", "dermatologia")
     ]
+
+
+def test_hubspot_merged_id_can_read_as_its_survivor_when_configured(small_dataset):
+    config = SandboxConfig(hubspot_merged_read_survivor=True)
+    with start_sandbox(small_dataset, config=config) as sb:
+        url = hubspot(sb, "/crm/v3/objects/contacts")
+        primary, absorbed = (
+            record["id"]
+            for record in requests.get(url, params={"limit": 2}, headers=HUBSPOT_AUTH).json()[
+                "results"
+            ]
+        )
+        requests.post(
+            f"{url}/merge",
+            json={"primaryObjectId": primary, "objectIdToMerge": absorbed},
+            headers=HUBSPOT_AUTH,
+        ).raise_for_status()
+        read = requests.get(f"{url}/{absorbed}", headers=HUBSPOT_AUTH)
+    assert read.status_code == 200
+    assert read.json()["id"] == primary
