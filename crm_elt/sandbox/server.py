@@ -19,6 +19,7 @@ import random
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -185,9 +186,15 @@ _RATE_LIMIT_BODIES = {
         "message": "You have reached your ten_secondly_rolling limit.",
         "errorType": "RATE_LIMIT",
         "policyName": "TEN_SECONDLY_ROLLING",
+        "groupName": "publicapi:sandbox",
     },
     "hotmart": {"error": "too_many_requests", "error_description": "Rate limit exceeded"},
     "manychat": {"status": "error", "message": "Too many requests"},
+}
+_SERVER_ERROR_BODIES = {
+    "hubspot": {"status": "error", "message": "Internal error", "category": "INTERNAL_ERROR"},
+    "hotmart": {"error": "internal_server_error", "error_description": "Internal server error"},
+    "manychat": {"status": "error", "message": "Internal server error"},
 }
 
 
@@ -223,9 +230,12 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(self.server.faults.config.faults[prefix].slow_s)
             if fault == "5xx":
                 status = self.server.faults.server_error_status()
-                response = Response(status, {"status": "error", "message": "Server error"})
+                response = Response(status, _SERVER_ERROR_BODIES[prefix])
             elif fault == "429":
-                response = Response(429, _RATE_LIMIT_BODIES.get(prefix, {}))
+                body = dict(_RATE_LIMIT_BODIES[prefix])
+                if prefix == "hubspot":
+                    body["correlationId"] = body["requestId"] = str(uuid.uuid4())
+                response = Response(429, body)
             else:
                 try:
                     response = self.server.emulators[prefix].handle(request)

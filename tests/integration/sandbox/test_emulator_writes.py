@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from crm_elt.dataset import sandbox_path
-from crm_elt.sandbox import SandboxConfig, start_sandbox
+from crm_elt.sandbox import FaultSpec, SandboxConfig, start_sandbox
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS as CREDENTIALS
 
 HUBSPOT_AUTH = {"Authorization": f"Bearer {CREDENTIALS.hubspot_access_token}"}
@@ -323,3 +323,59 @@ def test_hubspot_merged_id_can_read_as_its_survivor_when_configured(small_datase
         read = requests.get(f"{url}/{absorbed}", headers=HUBSPOT_AUTH)
     assert read.status_code == 200
     assert read.json()["id"] == primary
+
+
+def hotmart_token(base_url: str) -> str:
+    response = requests.post(
+        f"{base_url}/hotmart/security/oauth/token",
+        params={
+            "grant_type": "client_credentials",
+            "client_id": CREDENTIALS.hotmart_client_id,
+            "client_secret": CREDENTIALS.hotmart_client_secret,
+        },
+        headers={"Authorization": f"Basic {CREDENTIALS.hotmart_basic_token}"},
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def test_hotmart_per_minute_limit_headers_and_429_body(small_dataset):
+    config = SandboxConfig(rate_limits=True, hotmart_per_minute=2)
+    with start_sandbox(small_dataset, config=config) as sb:
+        headers = {"Authorization": f"Bearer {hotmart_token(sb.url)}"}
+        url = f"{sb.url}/hotmart/payments/api/v1/sales/history"
+        answers = [requests.get(url, headers=headers) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[0].headers["RateLimit-Limit"] == "2"
+    assert answers[0].headers["X-RateLimit-Remaining-Minute"] == "1"
+    assert answers[2].json()["error"] == "too_many_requests"
+
+
+def test_hotmart_tokens_expire_after_the_configured_seconds(small_dataset):
+    with start_sandbox(small_dataset, config=SandboxConfig(hotmart_token_expires_in=1)) as sb:
+        token = hotmart_token(sb.url)
+        url = f"{sb.url}/hotmart/payments/api/v1/sales/history"
+        fresh = requests.get(url, headers={"Authorization": f"Bearer {token}"})
+        time.sleep(1.1)
+        stale = requests.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert fresh.status_code == 200
+    assert stale.status_code == 401
+    assert set(stale.json()) == {"error", "error_description"}
+
+
+def test_injected_faults_use_each_api_error_shape_and_replay_with_the_seed(small_dataset):
+    def statuses(seed: int) -> list[int]:
+        spec = FaultSpec.parse("manychat:5xx=0.3,429=0.3")
+        with start_sandbox(small_dataset, config=SandboxConfig(seed=seed, faults=spec)) as sb:
+            answers = [
+                requests.get(f"{sb.url}/manychat/fb/page/getTags", headers=MANYCHAT_AUTH)
+                for _ in range(20)
+            ]
+        for answer in answers:
+            if answer.status_code != 200:
+                assert answer.json()["status"] == "error"
+        return [answer.status_code for answer in answers]
+
+    first = statuses(seed=11)
+    assert first == statuses(seed=11)
+    assert {429} <= set(first) and set(first) & {500, 502, 503, 504}
