@@ -39,6 +39,8 @@ class Settings:
     http_timeout_s: float
     hotmart_resweep_days: int
     http_max_attempts: int
+    hubspot_requests_per_10s: int
+    hotmart_requests_per_minute: int
     # Secrets are kept out of repr so a logged Settings object never leaks them.
     hubspot_access_token: str = field(repr=False)
     hotmart_client_id: str = field(repr=False)
@@ -157,6 +159,12 @@ def load_settings(
         schedule_time=schedule_time,
         http_timeout_s=_parse_float("HTTP_TIMEOUT_SECONDS", get("HTTP_TIMEOUT_SECONDS", "30")),
         http_max_attempts=_parse_int("HTTP_MAX_ATTEMPTS", get("HTTP_MAX_ATTEMPTS", "8"), 1, 20),
+        hubspot_requests_per_10s=_parse_int(
+            "HUBSPOT_REQUESTS_PER_10S", get("HUBSPOT_REQUESTS_PER_10S", "190"), 1, 1_000_000
+        ),
+        hotmart_requests_per_minute=_parse_int(
+            "HOTMART_REQUESTS_PER_MINUTE", get("HOTMART_REQUESTS_PER_MINUTE", "480"), 1, 1_000_000
+        ),
         hotmart_resweep_days=_parse_int(
             "HOTMART_RESWEEP_DAYS", get("HOTMART_RESWEEP_DAYS", "90"), 1, 3650
         ),

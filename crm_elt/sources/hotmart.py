@@ -165,7 +165,10 @@ def extract(
     options: HotmartOptions | None = None,
     now: datetime | None = None,
 ) -> ExtractResult:
-    options = options or HotmartOptions(retry=RetryPolicy(max_attempts=settings.http_max_attempts))
+    options = options or HotmartOptions(
+        per_minute=settings.hotmart_requests_per_minute,
+        retry=RetryPolicy(max_attempts=settings.http_max_attempts),
+    )
     client = make_client(settings, options)
     result = ExtractResult(SOURCE, load_id)
     now = now or datetime.now(UTC).replace(tzinfo=None)

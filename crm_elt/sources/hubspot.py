@@ -41,7 +41,7 @@ SEARCH_PAGE_SIZE = 200
 SEARCH_RESULT_CAP = 10_000
 ASSOCIATION_BATCH = 100
 MAX_PROPERTIES_CHARS = 2000  # of the comma-joined `properties` parameter per request
-FLUSH_RECORDS = 2000
+FLUSH_RECORDS = 5000
 OVERLAP = timedelta(minutes=10)
 ASSOCIATION_PAIRS = (("deals", "contacts"), ("deals", "companies"), ("contacts", "companies"))
 ALL_STREAMS = (
@@ -61,7 +61,10 @@ class HubSpotOptions:
 
 
 def make_client(settings: Settings, options: HubSpotOptions | None = None) -> ApiClient:
-    options = options or HubSpotOptions(retry=RetryPolicy(max_attempts=settings.http_max_attempts))
+    options = options or HubSpotOptions(
+        ten_second_budget=settings.hubspot_requests_per_10s,
+        retry=RetryPolicy(max_attempts=settings.http_max_attempts),
+    )
     token = settings.hubspot_access_token
     return ApiClient(
         source=SOURCE,
@@ -323,6 +326,7 @@ class _Extractor:
 
     def load_associations(self, stats: StreamStats) -> None:
         progress = Progress(f"{SOURCE}.associations")
+        buffer: list[RawRecord] = []
         for from_type, to_type in ASSOCIATION_PAIRS:
             ids = self._live_ids(from_type)
             for start in range(0, len(ids), ASSOCIATION_BATCH):
@@ -334,8 +338,12 @@ class _Extractor:
                 stats.pages += 1
                 results = list(payload.get("results", []))
                 results += self._remaining_association_pages(from_type, to_type, results)
-                self._write("associations", association_records(from_type, to_type, results), stats)
-                progress.update(stats.received)
+                buffer += association_records(from_type, to_type, results)
+                if len(buffer) >= FLUSH_RECORDS:
+                    self._write("associations", buffer, stats)
+                    buffer = []
+                    progress.update(stats.received)
+        self._write("associations", buffer, stats)
         progress.update(stats.received, force=True)
 
     def _remaining_association_pages(self, from_type, to_type, results) -> list[dict]:
