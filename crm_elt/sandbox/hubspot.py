@@ -2,8 +2,10 @@
 
 Paths, parameters, bodies and errors follow API_NOTES.md §1: bearer auth, list with `limit`
 <= 100 and an opaque `after`, `properties`, inline `associations`, `archived`; single and
-batch read; search with filter groups, one sort, `limit` <= 200 and the 10,000-result cap;
-batch update (bumps the modified date); v4 association batch read; pipelines; properties.
+batch read; search with filter groups, one sort, `query`, `limit` <= 200 and the 10,000-result
+cap; batch create (with inline associations) and update (bumps the modified date); DELETE
+(archive) and merge; v3 and v4 association batch reads (v4 pages of 500 per input), v4 reads
+per record and v4 `PUT .../associations/default/...`; pipelines; properties.
 Optional rate limits use the real headers and 429 bodies.
 """
 
