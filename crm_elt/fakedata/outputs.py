@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from crm_elt.dataset import (
@@ -141,7 +142,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> int:
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     # No pandas metadata: it would be the only non-deterministic-looking part and nobody reads it.
     table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd")
+    pq.write_table(table, path, compression="snappy")
     return len(frame)
 
 
@@ -319,6 +320,12 @@ def _write_spend(spend: pd.DataFrame, folder: Path) -> int:
     return len(spend)
 
 
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """pyarrow's CSV writer: several times faster than pandas' for a million rows."""
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
+
+
 def _write_hubspot_import(world: World, folder: Path) -> None:
     """CSV files for HubSpot's import UI, imported in this order: companies, contacts, deals."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -345,7 +352,7 @@ def _write_hubspot_import(world: World, folder: Path) -> None:
             "Industry",
             "Especialidade médica",
         ]
-    ].to_csv(folder / "import_companies.csv", index=False)
+    ].pipe(_write_csv, folder / "import_companies.csv")
     domains = world.companies_truth["domain"].to_numpy(object)
     contacts = world.contacts[~world.contacts["archived"]].copy()
     contacts["Company Domain Name"] = domains[contacts["_company_index"].to_numpy()]
@@ -374,7 +381,7 @@ def _write_hubspot_import(world: World, folder: Path) -> None:
             "Consentimento WhatsApp",
             "Company Domain Name",
         ]
-    ].to_csv(folder / "import_contacts.csv", index=False)
+    ].pipe(_write_csv, folder / "import_contacts.csv")
     email_by_contact = world.contacts.set_index("_person_id")["email"]
     email_by_contact = email_by_contact[~email_by_contact.index.duplicated()]
     deals = world.deals[~world.deals["archived"]].copy()
@@ -401,4 +408,4 @@ def _write_hubspot_import(world: World, folder: Path) -> None:
             "Contact Email",
             "Company Domain Name",
         ]
-    ].to_csv(folder / "import_deals.csv", index=False)
+    ].pipe(_write_csv, folder / "import_deals.csv")
