@@ -196,7 +196,9 @@ class HotmartEmulator:
             self.users["transaction"].isin(page["transaction"])
             & self.users["role"].isin(self.config.hotmart_user_roles)
         ]
-        by_transaction = {key: _rows(group) for key, group in users.groupby("transaction")}
+        by_transaction: dict[str, list[dict]] = {}
+        for user in _rows(users):  # one conversion for the page, not one per transaction
+            by_transaction.setdefault(user["transaction"], []).append(user)
         items = [
             {
                 "transaction": row["transaction"],
