@@ -28,6 +28,7 @@ logger = logging.getLogger("crm_elt.sources.hotmart")
 
 SOURCE = "hotmart"
 PAGE_SIZE = 500
+FLUSH_RECORDS = 5000
 MAX_WINDOW = timedelta(days=360)
 HISTORY_START = date(2015, 1, 1)
 TOKEN_REFRESH_MARGIN_S = 300
@@ -207,6 +208,7 @@ def _sweep(settings, client, load_id, stream, options, now, stats: StreamStats) 
         cursor = {}
     page_token = cursor.get("page_token")
     progress = Progress(f"{SOURCE}.{stream}")
+    buffer: list[RawRecord] = []
     for window_start, window_end in date_windows(start, end):
         while True:
             params = {
@@ -239,18 +241,21 @@ def _sweep(settings, client, load_id, stream, options, now, stats: StreamStats) 
                 }
             else:
                 next_cursor = {"complete": True, "swept_until": end.isoformat()}
-            records = [to_record(item) for item in items]
-            with open_warehouse(settings) as con:
-                stats.inserted += write_records(
-                    con,
-                    source=SOURCE,
-                    entity=stream,
-                    records=records,
-                    load_id=load_id,
-                    cursor=next_cursor,
-                )
-            stats.received += len(records)
-            progress.update(stats.received)
+            buffer.extend(to_record(item) for item in items)
+            stats.received += len(items)
+            # Several pages per transaction; the cursor saved is the one after the last of them.
+            if len(buffer) >= FLUSH_RECORDS or next_cursor.get("complete"):
+                with open_warehouse(settings) as con:
+                    stats.inserted += write_records(
+                        con,
+                        source=SOURCE,
+                        entity=stream,
+                        records=buffer,
+                        load_id=load_id,
+                        cursor=next_cursor,
+                    )
+                buffer = []
+                progress.update(stats.received)
             if not page_token:
                 break
     progress.update(stats.received, force=True)

@@ -83,38 +83,59 @@ def test_faulty_apis_end_identical_to_a_fault_free_run(small_dataset, tmp_path, 
 
 KILL_SCRIPT = """
 import sys
+from pathlib import Path
+from crm_elt.logs import configure_logging
 from tests.integration.extract.test_reliability import extract_all
 from tests.conftest import sandbox_settings
-from pathlib import Path
+configure_logging()
 extract_all(sandbox_settings(Path(sys.argv[1]), sys.argv[2]))
 """
+
+
+def run_until_killed(data_dir, sandbox_url, env, streams_before_kill: int, pause_s: float) -> bool:
+    """Start an extraction; SIGKILL it `pause_s` after its n-th stream finished. True if killed."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(data_dir), sandbox_url],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    finished = 0
+    for line in process.stdout:
+        if " success: " in line:
+            finished += 1
+            if finished == streams_before_kill:
+                time.sleep(pause_s)
+                break
+    killed = process.poll() is None
+    if killed:
+        process.send_signal(signal.SIGKILL)
+    process.stdout.close()
+    process.wait(timeout=60)
+    return killed
 
 
 def test_killed_runs_resume_to_the_same_warehouse(small_dataset, tmp_path, fault_free):
     data_dir = fresh_copy(small_dataset, tmp_path, "data")
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    kill_after_s = (0.8, 1.4, 2.0, 2.6, 3.2, 4.0)
-    killed = 0
+    # Kill points spread over the run: inside the first streams, the associations, Hotmart.
+    kill_points = ((1, 0.0), (2, 0.05), (4, 0.02), (8, 0.1), (9, 0.05), (10, 0.02))
     with start_sandbox(data_dir) as sandbox:
-        for delay in kill_after_s:
-            process = subprocess.Popen(
-                [sys.executable, "-c", KILL_SCRIPT, str(data_dir), sandbox.url],
-                cwd=PROJECT_ROOT,
-                env=env,
-            )
-            time.sleep(delay)
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                killed += 1
-            process.wait(timeout=60)
+        killed = sum(
+            run_until_killed(data_dir, sandbox.url, env, streams, pause)
+            for streams, pause in kill_points
+        )
         final = subprocess.run(
             [sys.executable, "-c", KILL_SCRIPT, str(data_dir), sandbox.url],
             cwd=PROJECT_ROOT,
             env=env,
             timeout=300,
             check=False,
+            capture_output=True,
         )
     assert killed >= 5
-    assert final.returncode == 0
+    assert final.returncode == 0, final.stdout[-2000:]
     settings = sandbox_settings(data_dir, "http://127.0.0.1:1")
     assert raw_versions(settings, SCHEMAS) == fault_free
