@@ -2,10 +2,11 @@
 
 Paths, parameters, bodies and errors follow API_NOTES.md §1: bearer auth, list with `limit`
 <= 100 and an opaque `after`, `properties`, inline `associations`, `archived`; single and
-batch read; search with filter groups, one sort, `query`, `limit` <= 200 and the 10,000-result
-cap; batch create (with inline associations) and update (bumps the modified date); DELETE
-(archive) and merge; v3 and v4 association batch reads (v4 pages of 500 per input), v4 reads
-per record and v4 `PUT .../associations/default/...`; pipelines; properties.
+batch read (by id or a unique `idProperty`); search with filter groups, one sort, `query`,
+`limit` <= 200 and the 10,000-result cap; batch create (with inline associations) and update
+(bumps the modified date); DELETE (archive) and merge; v3 and v4 association batch reads (v4
+pages of 500 per input), v4 reads per record and v4 `PUT .../associations/default/...`;
+pipelines; properties.
 Optional rate limits use the real headers and 429 bodies.
 """
 
@@ -442,16 +443,19 @@ class HubSpotEmulator:
         properties = self._requested_properties(object_type, body.get("properties") or None)
         started = _now_iso()
         results, missing = [], []
+        id_property = body.get("idProperty") or None
         with self.lock:
             frame = self.stores[object_type].frame
+            ids_by_value = _ids_by_unique_value(frame, id_property) if id_property else None
             for item in inputs:
-                record_id = _int(str(item.get("id")), None)
+                wanted = str(item.get("id"))
+                record_id = _int(wanted, None) if ids_by_value is None else ids_by_value.get(wanted)
                 if (
                     record_id is None
                     or record_id not in frame.index
                     or frame.at[record_id, "archived"]
                 ):
-                    missing.append(str(item.get("id")))
+                    missing.append(wanted)
                     continue
                 row = frame.loc[record_id].to_dict()
                 results.append(self._record(object_type, record_id, row, properties, []))
@@ -1035,6 +1039,14 @@ def _filter(values: pd.Series, item: dict) -> pd.Series | None:
     if operator not in comparisons or value is None:
         return None
     return comparisons[operator]().fillna(False).astype(bool)
+
+
+def _ids_by_unique_value(frame: pd.DataFrame, id_property: str) -> dict[str, int]:
+    """Live record id by the value of a unique property (batch read's `idProperty`)."""
+    if id_property not in frame.columns:
+        return {}
+    live = frame.loc[~frame["archived"].astype(bool), id_property].dropna()
+    return {str(value): int(record_id) for record_id, value in live.items()}
 
 
 def _split_list(raw: list[str] | str | None) -> list[str]:

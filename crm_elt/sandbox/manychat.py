@@ -118,6 +118,8 @@ class ManyChatEmulator:
             return manychat_error("Subscriber does not exist", code=2011)
         if path == "/fb/subscriber/addTag" and body.get("tag_id") not in self.tags.values():
             return manychat_error("Tag does not exist")
+        if path == "/fb/subscriber/addTagByName" and not body.get("tag_name"):
+            return manychat_error("tag_name is required")
         if path == "/fb/sending/sendFlow" and not body.get("flow_ns"):
             return manychat_error("flow_ns is required")
         with self.lock:
