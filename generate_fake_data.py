@@ -60,7 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.push_hubspot:
         from crm_elt.fakedata.push import push_to_hubspot
-
         from crm_elt.settings import load_settings
 
         summary = push_to_hubspot(load_settings(), result.out)
