@@ -143,9 +143,10 @@ def test_control_api_sets_faults_at_runtime_and_expires_hotmart_tokens(writable_
     expired = requests.get(url, headers=headers)
     assert expired.status_code == 401
     assert expired.json()["error"] == "token_expired"
+    fresh = hotmart_headers(writable_sandbox)
     control = f"{writable_sandbox.url}/_sandbox/faults"
     assert requests.post(control, data="hotmart:5xx=1").ok
-    assert requests.get(url, headers=hotmart_headers(writable_sandbox)).status_code >= 500
+    assert requests.get(url, headers=fresh).status_code >= 500
     assert requests.get(control).json()["injected"]
     assert requests.post(control, data="").ok
-    assert requests.get(url, headers=hotmart_headers(writable_sandbox)).status_code == 200
+    assert requests.get(url, headers=fresh).status_code == 200
