@@ -456,10 +456,13 @@ def _contacts(rng, persons, n_persons, n_duplicates, companies_truth, rates, as_
     merged_column = frame["hs_merged_object_ids"].to_numpy(object)
     for survivor, absorbed in merged_lists.items():
         merged_column[survivor] = ";".join(sorted(absorbed, key=int))
-        frame.loc[survivor, "updated_at"] = max(
-            frame.at[survivor, "updated_at"], frame.loc[merged, "updated_at"].max()
-        )
     frame["hs_merged_object_ids"] = merged_column
+    # A merge modifies the survivor: it is at least as recent as what it absorbed.
+    latest_absorbed = pd.Series(frame["updated_at"].to_numpy()[merged]).groupby(survivors).max()
+    updated = frame["updated_at"].to_numpy().copy()
+    positions = latest_absorbed.index.to_numpy()
+    updated[positions] = np.maximum(updated[positions], latest_absorbed.to_numpy())
+    frame["updated_at"] = updated
     frame["lastmodifieddate"] = iso_strings(frame["updated_at"].to_numpy("int64"))
     survivor_mask = np.zeros(size, dtype=bool)
     survivor_mask[list(merged_lists)] = True
