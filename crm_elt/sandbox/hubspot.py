@@ -1,7 +1,8 @@
 """HubSpot CRM v3/v4 emulator over the generator's dataset (crm_elt/dataset.py).
 
 Paths, parameters, bodies and errors follow API_NOTES.md §1: bearer auth, list with `limit`
-<= 100 and an opaque `after`, `properties`, inline `associations`, `archived`; single and
+<= 100 and an opaque `after`, `properties`, `propertiesWithHistory` (page max 50; each history is
+the current value at `updatedAt`), inline `associations`, `archived`; single and
 batch read (by id or a unique `idProperty`); search with filter groups, one sort, `query`,
 `limit` <= 200 and the 10,000-result cap; batch create (with inline associations) and update
 (bumps the modified date); DELETE (archive) and merge; v3 and v4 association batch reads (v4
@@ -36,6 +37,7 @@ from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
 
 LIST_PAGE_MAX = 100
+LIST_PAGE_MAX_WITH_HISTORY = 50  # API_NOTES §1.1: propertiesWithHistory lowers the page max
 SEARCH_PAGE_MAX = 200
 SEARCH_RESULT_CAP = 10_000
 DEFAULT_PROPERTIES = {
@@ -380,11 +382,13 @@ class HubSpotEmulator:
     # ---- endpoints -----------------------------------------------------------------------
 
     def list_objects(self, object_type: str, request: Request) -> Response:
+        history = _split_list(request.query.get("propertiesWithHistory"))
+        page_max = LIST_PAGE_MAX_WITH_HISTORY if history else LIST_PAGE_MAX
         limit = _int(request.arg("limit"), 10)
-        if limit is not None and limit > LIST_PAGE_MAX and self.config.hubspot_clamp_list_limit:
-            limit = LIST_PAGE_MAX
-        if limit is None or not 1 <= limit <= LIST_PAGE_MAX:
-            return self._validation(f"limit must be between 1 and {LIST_PAGE_MAX}")
+        if limit is not None and limit > page_max and self.config.hubspot_clamp_list_limit:
+            limit = page_max
+        if limit is None or not 1 <= limit <= page_max:
+            return self._validation(f"limit must be between 1 and {page_max}")
         archived = (request.arg("archived", "false") or "false").lower() == "true"
         properties = self._requested_properties(object_type, request.query.get("properties"))
         associations = _split_list(request.query.get("associations"))
@@ -400,7 +404,7 @@ class HubSpotEmulator:
                 start = int(np.searchsorted(ids, last_id, side="right"))
             page = store.frame.iloc[positions[start : start + limit]]
             results = [
-                self._record(object_type, record_id, row, properties, associations)
+                self._record(object_type, record_id, row, properties, associations, history)
                 for record_id, row in zip(page.index, page.to_dict("records"), strict=True)
             ]
             has_more = start + limit < len(ids)
@@ -421,8 +425,9 @@ class HubSpotEmulator:
                 return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
             row = frame.loc[record_id].to_dict()
             associations = _split_list(request.query.get("associations"))
+            history = _split_list(request.query.get("propertiesWithHistory"))
             return Response(
-                200, self._record(object_type, record_id, row, properties, associations)
+                200, self._record(object_type, record_id, row, properties, associations, history)
             )
 
     @staticmethod
@@ -444,6 +449,7 @@ class HubSpotEmulator:
         started = _now_iso()
         results, missing = [], []
         id_property = body.get("idProperty") or None
+        history = _split_list(body.get("propertiesWithHistory"))
         with self.lock:
             frame = self.stores[object_type].frame
             ids_by_value = _ids_by_unique_value(frame, id_property) if id_property else None
@@ -458,7 +464,7 @@ class HubSpotEmulator:
                     missing.append(wanted)
                     continue
                 row = frame.loc[record_id].to_dict()
-                results.append(self._record(object_type, record_id, row, properties, []))
+                results.append(self._record(object_type, record_id, row, properties, [], history))
         payload: dict = {
             "status": "COMPLETE",
             "results": results,
@@ -779,6 +785,7 @@ class HubSpotEmulator:
         row: dict,
         properties: list[str] | None,
         associations: list[str],
+        history: list[str] | None = None,
     ) -> dict:
         names = properties if properties is not None else self.stores[object_type].property_names
         values = {name: _string_or_none(row.get(name)) for name in names if name in row}
@@ -792,6 +799,21 @@ class HubSpotEmulator:
         }
         if record["archived"]:
             record["archivedAt"] = iso_ms(row.get("archived_at"))
+        if history:
+            # The dataset keeps only current values: each history is that value, set at updatedAt.
+            record["propertiesWithHistory"] = {
+                name: [
+                    {
+                        "value": _string_or_none(row.get(name)),
+                        "timestamp": record["updatedAt"],
+                        "sourceType": "CRM_UI",
+                    }
+                ]
+                if _string_or_none(row.get(name)) is not None
+                else []
+                for name in history
+                if name in row
+            }
         inline = self._inline_associations(object_type, str(record_id), associations)
         if inline:
             record["associations"] = inline

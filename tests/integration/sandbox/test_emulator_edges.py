@@ -150,3 +150,17 @@ def test_control_api_sets_faults_at_runtime_and_expires_hotmart_tokens(writable_
     assert requests.get(control).json()["injected"]
     assert requests.post(control, data="").ok
     assert requests.get(url, headers=fresh).status_code == 200
+
+
+def test_hubspot_properties_with_history_lower_the_page_max(writable_sandbox):
+    url = f"{writable_sandbox.url}/hubspot/crm/v3/objects/contacts"
+    params = {"propertiesWithHistory": "email,lifecyclestage", "limit": 50}
+    page = requests.get(url, params=params, headers=HUBSPOT_AUTH)
+    assert page.status_code == 200
+    record = page.json()["results"][0]
+    email_history = record["propertiesWithHistory"]["email"]
+    assert [entry["value"] for entry in email_history] in ([], [record["properties"]["email"]])
+    assert set(record["propertiesWithHistory"]) == {"email", "lifecyclestage"}
+    too_many = requests.get(url, params={**params, "limit": 51}, headers=HUBSPOT_AUTH)
+    assert too_many.status_code == 400
+    assert too_many.json()["category"] == "VALIDATION_ERROR"
