@@ -78,8 +78,16 @@ def test_ui_serves_the_pipeline_with_its_named_blocks(mage_ui):
 
 def test_ui_shows_the_version_controlled_daily_trigger(mage_ui):
     mage_ui, _ = mage_ui
-    answer = requests.get(f"{mage_ui}/api/pipelines/crm_elt_daily/pipeline_schedules", timeout=30)
-    schedules = answer.json()["pipeline_schedules"]
+    # The server loads triggers.yaml in its scheduler loop, shortly after it starts answering.
+    deadline = time.monotonic() + 60
+    while True:
+        answer = requests.get(
+            f"{mage_ui}/api/pipelines/crm_elt_daily/pipeline_schedules", timeout=30
+        )
+        schedules = answer.json().get("pipeline_schedules") or []
+        if schedules or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert [(item["name"], item["schedule_interval"], item["status"]) for item in schedules] == [
         ("daily_crm_elt", "0 6 * * *", "active")
     ]
