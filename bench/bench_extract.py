@@ -39,7 +39,7 @@ def run_one(contacts: int, rate_limits: bool) -> None:
             str(data_dir),
             "--port",
             str(port),
-            *(["--rate-limits"] if rate_limits else []),
+            "--rate-limits" if rate_limits else "--no-rate-limits",
         ]
         sandbox = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         sandbox.stdout.readline()  # "sandbox listening on ..."

@@ -16,12 +16,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="the generator's --out folder")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
-    # Off by default: the extraction benchmark needs the emulators unthrottled.
+    # On by default, like the real APIs (make run then exercises the client's budgets); the
+    # extraction benchmark passes --no-rate-limits to measure raw speed.
     limits = parser.add_mutually_exclusive_group()
     limits.add_argument(
         "--rate-limits", dest="rate_limits", action="store_true", help="enforce the APIs' limits"
     )
     limits.add_argument("--no-rate-limits", dest="rate_limits", action="store_false")
+    parser.set_defaults(rate_limits=True)
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
     parser.add_argument(
         "--faults", default="", help="e.g. hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02"
