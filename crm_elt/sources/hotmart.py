@@ -22,7 +22,14 @@ from crm_elt.http import ApiClient, RetryPolicy, SlidingWindowLimiter
 from crm_elt.progress import Progress
 from crm_elt.settings import Settings
 from crm_elt.sources.base import ExtractResult, tracked_stream
-from crm_elt.warehouse import RawRecord, StreamStats, get_cursor, open_warehouse, write_records
+from crm_elt.warehouse import (
+    RawRecord,
+    StreamStats,
+    get_cursor,
+    new_load_id,
+    open_warehouse,
+    write_records,
+)
 
 logger = logging.getLogger("crm_elt.sources.hotmart")
 
@@ -161,7 +168,7 @@ def sales_user_record(item: dict) -> RawRecord:
 def extract(
     settings: Settings,
     *,
-    load_id: str,
+    load_id: str | None = None,
     streams: Sequence[str] | None = None,
     options: HotmartOptions | None = None,
     now: datetime | None = None,
@@ -171,6 +178,7 @@ def extract(
         retry=RetryPolicy(max_attempts=settings.http_max_attempts),
     )
     client = make_client(settings, options)
+    load_id = load_id or new_load_id()
     result = ExtractResult(SOURCE, load_id)
     now = now or datetime.now(UTC).replace(tzinfo=None)
     for stream in streams or tuple(STREAMS):

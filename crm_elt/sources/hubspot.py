@@ -29,6 +29,7 @@ from crm_elt.warehouse import (
     RawRecord,
     StreamStats,
     get_cursor,
+    new_load_id,
     open_warehouse,
     write_records,
 )
@@ -82,11 +83,12 @@ def make_client(settings: Settings, options: HubSpotOptions | None = None) -> Ap
 def extract(
     settings: Settings,
     *,
-    load_id: str,
+    load_id: str | None = None,
     streams: Sequence[str] | None = None,
     options: HubSpotOptions | None = None,
 ) -> ExtractResult:
     client = make_client(settings, options)
+    load_id = load_id or new_load_id()
     result = ExtractResult(SOURCE, load_id)
     wanted = list(streams or ALL_STREAMS)
     extractor = _Extractor(settings, client, load_id)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from crm_elt.settings import Settings
 from crm_elt.sources.base import ExtractResult
 from crm_elt.sources.csv_files import CsvRow, extract_folder, formula_like_fields
-from crm_elt.warehouse import RawRecord
+from crm_elt.warehouse import RawRecord, new_load_id
 
 SOURCE = "manychat"
 ENTITY = "subscribers"
@@ -79,11 +79,11 @@ def validate_subscriber(row: CsvRow, file_name: str) -> RawRecord | tuple[str | 
 
 
 def extract(
-    settings: Settings, *, load_id: str, streams: Sequence[str] | None = None
+    settings: Settings, *, load_id: str | None = None, streams: Sequence[str] | None = None
 ) -> ExtractResult:
     return extract_folder(
         settings,
-        load_id=load_id,
+        load_id=load_id or new_load_id(),
         source=SOURCE,
         entity=ENTITY,
         folder=settings.manychat_input_dir,

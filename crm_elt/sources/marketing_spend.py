@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from crm_elt.settings import Settings
 from crm_elt.sources.base import ExtractResult
 from crm_elt.sources.csv_files import CsvRow, extract_folder
-from crm_elt.warehouse import RawRecord
+from crm_elt.warehouse import RawRecord, new_load_id
 
 SOURCE = "marketing"
 ENTITY = "spend"
@@ -95,11 +95,11 @@ def validate_spend(row: CsvRow, file_name: str) -> RawRecord | tuple[str | None,
 
 
 def extract(
-    settings: Settings, *, load_id: str, streams: Sequence[str] | None = None
+    settings: Settings, *, load_id: str | None = None, streams: Sequence[str] | None = None
 ) -> ExtractResult:
     return extract_folder(
         settings,
-        load_id=load_id,
+        load_id=load_id or new_load_id(),
         source=SOURCE,
         entity=ENTITY,
         folder=settings.marketing_spend_input_dir,

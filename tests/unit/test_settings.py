@@ -73,3 +73,19 @@ def test_settings_env_example_matches_the_sandbox_credentials():
     assert settings.hotmart_basic_token == SANDBOX_CREDENTIALS.hotmart_basic_token
     assert settings.manychat_token == SANDBOX_CREDENTIALS.manychat_token
     assert settings.hubspot_base_url.startswith(settings.sandbox_url)
+
+
+def test_every_source_extracts_with_its_own_load_id_when_none_is_given(tmp_path):
+    from crm_elt.extract import SOURCE_MODULES
+    from crm_elt.sources import manychat
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    result = manychat.extract(settings)  # empty drop folder: one successful, empty stream
+    assert result.load_id and result.streams[0].outcome == "success"
+    import importlib
+    import inspect
+
+    for module in SOURCE_MODULES.values():
+        extract = importlib.import_module(f"crm_elt.sources.{module}").extract
+        assert inspect.signature(extract).parameters["load_id"].default is None
