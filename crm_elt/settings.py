@@ -18,6 +18,9 @@ from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("dev", "hml", "prd")
+# How Hotmart's sales history is asked for every status: whether the real API accepts a
+# repeated or comma-joined `transaction_status` is unconfirmed, one pass per status always works.
+HOTMART_STATUS_FILTERS = ("per_status", "repeated", "comma")
 DEFAULT_SANDBOX_PORT = 8765
 _TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -41,6 +44,8 @@ class Settings:
     http_max_attempts: int
     hubspot_requests_per_10s: int
     hotmart_requests_per_minute: int
+    hotmart_status_filter: str
+    manychat_header_map_file: Path | None
     # Secrets are kept out of repr so a logged Settings object never leaks them.
     hubspot_access_token: str = field(repr=False)
     hotmart_client_id: str = field(repr=False)
@@ -143,6 +148,19 @@ def load_settings(
     if not _TIME_PATTERN.match(schedule_time):
         raise SettingsError(f"SCHEDULE_TIME={schedule_time!r} is invalid: expected HH:MM (24 h)")
 
+    hotmart_status_filter = get("HOTMART_STATUS_FILTER", "per_status")
+    if hotmart_status_filter not in HOTMART_STATUS_FILTERS:
+        raise SettingsError(
+            f"HOTMART_STATUS_FILTER={hotmart_status_filter!r} is invalid: expected one of "
+            f"{', '.join(HOTMART_STATUS_FILTERS)}"
+        )
+    header_map_raw = get("MANYCHAT_HEADER_MAP_FILE", "")
+    manychat_header_map_file = (
+        (PROJECT_ROOT / Path(header_map_raw).expanduser()).resolve() if header_map_raw else None
+    )
+    if manychat_header_map_file is not None and not manychat_header_map_file.is_file():
+        raise SettingsError(f"MANYCHAT_HEADER_MAP_FILE={header_map_raw!r} is invalid: no such file")
+
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -165,6 +183,8 @@ def load_settings(
         hotmart_requests_per_minute=_parse_int(
             "HOTMART_REQUESTS_PER_MINUTE", get("HOTMART_REQUESTS_PER_MINUTE", "480"), 1, 1_000_000
         ),
+        hotmart_status_filter=hotmart_status_filter,
+        manychat_header_map_file=manychat_header_map_file,
         hotmart_resweep_days=_parse_int(
             "HOTMART_RESWEEP_DAYS", get("HOTMART_RESWEEP_DAYS", "90"), 1, 3650
         ),
