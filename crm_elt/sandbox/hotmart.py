@@ -150,6 +150,8 @@ class HotmartEmulator:
             for part in value.split(",")
             if part.strip()
         ]
+        if self.config.hotmart_status_values == "first_only":
+            statuses = statuses[:1]
         if transaction:
             sales = sales[sales["transaction"] == transaction]
         if statuses:

@@ -131,6 +131,9 @@ class SandboxConfig:
     hotmart_default_max_results: int = 10
     hotmart_max_window_days: int = 366
     hotmart_user_roles: tuple[str, ...] = ("BUYER", "PRODUCER")
+    # Unconfirmed: how several `transaction_status` values are read. "repeated_or_comma"
+    # honours both spellings; "first_only" keeps only the first value of the first key.
+    hotmart_status_values: str = "repeated_or_comma"
     manychat_wrong_token_status: int = 401
     manychat_not_found_as_error: bool = False  # False: findBySystemField answers `data: []`
     seed: int = 0
