@@ -1,7 +1,9 @@
 """The raw (bronze) layer in DuckDB: versioned raw tables, sync state, load log, quarantine.
 
-DuckDB allows one writer per file, so nothing here keeps a connection at module level:
-every step opens the warehouse, writes, and closes it (`open_warehouse`).
+DuckDB allows one writer per file, so nothing here keeps a connection beyond one job: every
+step opens the warehouse, writes, and closes it (`open_warehouse`). An extraction, which opens
+it hundreds of times, holds it for its duration (`warehouse_session`), because opening a closed
+DuckDB file costs a checkpoint and a reload each time (about 13 ms, versus 0.1 ms for a cursor).
 
 Raw tables `raw_<source>.<entity>` keep every distinct version of a record: a row is
 identified by (`record_key`, `record_hash`), so re-extracting an unchanged record adds
@@ -70,6 +72,29 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Warehouses held open by a `warehouse_session` of this process.
+_sessions: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def warehouse_session(settings: Settings) -> Iterator[None]:
+    """Hold this environment's warehouse open until the block ends; nested sessions share it.
+
+    Inside it, `open_warehouse` hands out cursors of the held connection (read-write even when
+    read-only is asked, since DuckDB refuses a second configuration of an open file).
+    """
+    path = settings.warehouse_path.resolve()
+    if path in _sessions:
+        yield
+        return
+    with open_warehouse(settings) as con:
+        _sessions[path] = con
+        try:
+            yield
+        finally:
+            del _sessions[path]
+
+
 @contextmanager
 def open_warehouse(
     settings: Settings, *, read_only: bool = False, database: Path | None = None
@@ -81,6 +106,14 @@ def open_warehouse(
     """
     path = Path(database or settings.warehouse_path).resolve()
     _check_environment_path(settings, path)
+    held = _sessions.get(path)
+    if held is not None:
+        cursor = held.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)

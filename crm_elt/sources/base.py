@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from crm_elt.settings import Settings
 from crm_elt.warehouse import StreamStats, log_load, open_warehouse, utc_now
 
 logger = logging.getLogger("crm_elt.sources")
+
+T = TypeVar("T")
+_DONE = object()
 
 
 @dataclass
@@ -81,3 +87,48 @@ def tracked_stream(settings: Settings, result: ExtractResult, stream: str) -> It
             stats.retries,
             duration,
         )
+
+
+def prefetched(pages: Iterable[T], depth: int = 4) -> Iterator[T]:
+    """Iterate `pages` in a background thread, up to `depth` items ahead of the caller.
+
+    While the caller writes one page to DuckDB (which releases the GIL), the next requests are
+    already on the wire: HTTP waits overlap writes, and under a rate limit the request budget
+    keeps being spent during writes. An exception in the producer is raised in the caller at
+    the point where the item would have arrived; a caller that stops early stops the producer.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not offer((page, None)):
+                    return
+        except BaseException as exc:  # handed to the caller, which decides
+            offer((None, exc))
+            return
+        offer((_DONE, None))
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            page, error = items.get()
+            if error is not None:
+                raise error
+            if page is _DONE:
+                return
+            yield page
+    finally:
+        stop.set()
+        worker.join(timeout=5)

@@ -2,11 +2,13 @@
 
 Hotmart has no updated-since filter, and its default filter hides everything but APPROVED and
 COMPLETE (API_NOTES.md §2, pitfall 7). So each run sweeps date windows of at most 360 days
-with `transaction_status` naming every status, from the history start on the first run and
-from the last sweep minus `HOTMART_RESWEEP_DAYS` afterwards; refunds and chargebacks that
-happened since then arrive as new versions of their transaction. `ENVIRONMENT=hml` extracts
-exactly the previous calendar month. The window and page token are checkpointed with each
-page, so a killed run resumes.
+asking for every status, from the history start on the first run and from the last sweep
+minus `HOTMART_RESWEEP_DAYS` afterwards; refunds and chargebacks that happened since then
+arrive as new versions of their transaction. Whether the API takes several statuses in one
+`transaction_status` is unconfirmed, so by default each status gets its own pass
+(`HOTMART_STATUS_FILTER=per_status`; `repeated` and `comma` send them all at once).
+`ENVIRONMENT=hml` extracts exactly the previous calendar month. Pass, window and page token
+are checkpointed with each write, so a killed run resumes.
 """
 
 from __future__ import annotations
@@ -14,20 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from crm_elt.http import ApiClient, RetryPolicy, SlidingWindowLimiter
 from crm_elt.progress import Progress
 from crm_elt.settings import Settings
-from crm_elt.sources.base import ExtractResult, tracked_stream
+from crm_elt.sources.base import ExtractResult, prefetched, tracked_stream
 from crm_elt.warehouse import (
     RawRecord,
     StreamStats,
     get_cursor,
     new_load_id,
     open_warehouse,
+    warehouse_session,
     write_records,
 )
 
@@ -165,6 +168,17 @@ def sales_user_record(item: dict) -> RawRecord:
     return RawRecord(str(item["transaction"]), None, item)
 
 
+def status_passes(status_filter: str) -> list[dict[str, object]]:
+    """The `transaction_status` parameter of each pass that together cover every status."""
+    if status_filter == "per_status":
+        return [{"transaction_status": status} for status in ALL_STATUSES]
+    if status_filter == "repeated":
+        return [{"transaction_status": list(ALL_STATUSES)}]  # requests repeats the key
+    if status_filter == "comma":
+        return [{"transaction_status": ",".join(ALL_STATUSES)}]
+    raise ValueError(f"unknown Hotmart status filter {status_filter!r}")
+
+
 def extract(
     settings: Settings,
     *,
@@ -181,13 +195,14 @@ def extract(
     load_id = load_id or new_load_id()
     result = ExtractResult(SOURCE, load_id)
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    for stream in streams or tuple(STREAMS):
-        with tracked_stream(settings, result, stream) as stats:
-            retries_before = client.retries
-            try:
-                _sweep(settings, client, load_id, stream, options, now, stats)
-            finally:
-                stats.retries = client.retries - retries_before
+    with warehouse_session(settings):
+        for stream in streams or tuple(STREAMS):
+            with tracked_stream(settings, result, stream) as stats:
+                retries_before = client.retries
+                try:
+                    _sweep(settings, client, load_id, stream, options, now, stats)
+                finally:
+                    stats.retries = client.retries - retries_before
     return result
 
 
@@ -202,7 +217,8 @@ def _sweep(settings, client, load_id, stream, options, now, stats: StreamStats) 
         cursor = {}
     elif cursor and not cursor.get("complete"):
         start, end = (
-            datetime.fromisoformat(cursor["window_start"]),
+            # Cursors saved before status passes existed name only their window.
+            datetime.fromisoformat(cursor.get("pass_start") or cursor["window_start"]),
             datetime.fromisoformat(cursor["run_end"]),
         )
     else:
@@ -214,56 +230,100 @@ def _sweep(settings, client, load_id, stream, options, now, stats: StreamStats) 
         )
         end = now
         cursor = {}
-    page_token = cursor.get("page_token")
     progress = Progress(f"{SOURCE}.{stream}")
     buffer: list[RawRecord] = []
-    for window_start, window_end in date_windows(start, end):
-        while True:
-            params = {
-                "max_results": PAGE_SIZE,
-                "start_date": to_epoch_ms(window_start),
-                "end_date": to_epoch_ms(window_end),
-                "transaction_status": ",".join(ALL_STATUSES),
-            }
-            if page_token:
-                params["page_token"] = page_token
-            payload = client.get(STREAMS[stream], params=params)
-            stats.pages += 1
-            items = payload.get("items") or [] if isinstance(payload, dict) else []
-            page_token = ((payload or {}).get("page_info") or {}).get("next_page_token")
-            last_window = window_end >= end
-            if page_token:
-                next_cursor = {
-                    "complete": False,
-                    "window_start": window_start.isoformat(),
-                    "run_end": end.isoformat(),
-                    "page_token": page_token,
-                }
-            elif not last_window:
-                following = window_end + timedelta(milliseconds=1)
-                next_cursor = {
-                    "complete": False,
-                    "window_start": following.isoformat(),
-                    "run_end": end.isoformat(),
-                    "page_token": None,
-                }
-            else:
-                next_cursor = {"complete": True, "swept_until": end.isoformat()}
-            buffer.extend(to_record(item) for item in items)
-            stats.received += len(items)
-            # Several pages per transaction; the cursor saved is the one after the last of them.
-            if len(buffer) >= FLUSH_RECORDS or next_cursor.get("complete"):
-                with open_warehouse(settings) as con:
-                    stats.inserted += write_records(
-                        con,
-                        source=SOURCE,
-                        entity=stream,
-                        records=buffer,
-                        load_id=load_id,
-                        cursor=next_cursor,
-                    )
-                buffer = []
-                progress.update(stats.received)
-            if not page_token:
-                break
+    pages = _pages(
+        client, STREAMS[stream], status_passes(settings.hotmart_status_filter), start, end, cursor
+    )
+    for items, next_cursor in prefetched(pages):
+        stats.pages += 1
+        buffer.extend(to_record(item) for item in items)
+        stats.received += len(items)
+        # Several pages per transaction; the cursor saved is the one after the last of them.
+        if len(buffer) >= FLUSH_RECORDS or next_cursor.get("complete"):
+            with open_warehouse(settings) as con:
+                stats.inserted += write_records(
+                    con,
+                    source=SOURCE,
+                    entity=stream,
+                    records=buffer,
+                    load_id=load_id,
+                    cursor=next_cursor,
+                )
+            buffer = []
+            progress.update(stats.received)
     progress.update(stats.received, force=True)
+
+
+def _pages(
+    client: ApiClient,
+    path: str,
+    passes: list[dict[str, object]],
+    start: datetime,
+    end: datetime,
+    cursor: dict,
+) -> Iterator[tuple[list[dict], dict]]:
+    """(items of one page, the cursor that resumes after it) over every pass and window.
+
+    A cursor names the pass, the window start inside it and the page token; `pass_start` and
+    `run_end` keep the whole sweep's bounds so a resumed run finishes the same sweep.
+    """
+    first_pass = int(cursor.get("pass", 0))
+    resume_window = cursor.get("window_start")
+    page_token = cursor.get("page_token")
+    windows = date_windows(start, end)
+    for pass_index in range(first_pass, len(passes)):
+        for window_start, window_end in windows:
+            if resume_window and window_start < datetime.fromisoformat(resume_window):
+                continue
+            resume_window = None
+            while True:
+                params = {
+                    "max_results": PAGE_SIZE,
+                    "start_date": to_epoch_ms(window_start),
+                    "end_date": to_epoch_ms(window_end),
+                    **passes[pass_index],
+                }
+                if page_token:
+                    params["page_token"] = page_token
+                payload = client.get(path, params=params)
+                items = payload.get("items") or [] if isinstance(payload, dict) else []
+                page_token = ((payload or {}).get("page_info") or {}).get("next_page_token")
+                yield (
+                    items,
+                    _next_cursor(
+                        pass_index, len(passes), window_end, end, start, page_token, window_start
+                    ),
+                )
+                if not page_token:
+                    break
+
+
+def _next_cursor(pass_index, pass_count, window_end, end, start, page_token, window_start):
+    bounds = {"pass_start": start.isoformat(), "run_end": end.isoformat()}
+    if page_token:
+        return {
+            "complete": False,
+            "pass": pass_index,
+            "window_start": window_start.isoformat(),
+            "page_token": page_token,
+            **bounds,
+        }
+    if window_end < end:
+        following = window_end + timedelta(milliseconds=1)
+        return {
+            "complete": False,
+            "pass": pass_index,
+            "window_start": following.isoformat(),
+            "page_token": None,
+            **bounds,
+        }
+    if pass_index + 1 < pass_count:
+        return {
+            "complete": False,
+            "pass": pass_index + 1,
+            "window_start": start.isoformat(),
+            "page_token": None,
+            **bounds,
+        }
+    return {"complete": True, "swept_until": end.isoformat()}

@@ -24,13 +24,14 @@ from crm_elt.dataset import HUBSPOT_MODIFIED_PROPERTY, HUBSPOT_OBJECT_TYPES
 from crm_elt.http import ApiClient, RetryPolicy, SlidingWindowLimiter
 from crm_elt.progress import Progress
 from crm_elt.settings import Settings
-from crm_elt.sources.base import ExtractResult, tracked_stream
+from crm_elt.sources.base import ExtractResult, prefetched, tracked_stream
 from crm_elt.warehouse import (
     RawRecord,
     StreamStats,
     get_cursor,
     new_load_id,
     open_warehouse,
+    warehouse_session,
     write_records,
 )
 
@@ -92,29 +93,35 @@ def extract(
     result = ExtractResult(SOURCE, load_id)
     wanted = list(streams or ALL_STREAMS)
     extractor = _Extractor(settings, client, load_id)
-    property_names: dict[str, list[str]] = {}
-    for object_type in HUBSPOT_OBJECT_TYPES:
-        property_names[object_type] = extractor.property_names(object_type)
-    for stream in wanted:
-        with tracked_stream(settings, result, stream) as stats:
-            retries_before = client.retries
-            try:
-                if stream == "properties":
-                    extractor.load_property_definitions(stats)
-                elif stream == "deal_pipelines":
-                    extractor.load_pipelines(stats)
-                elif stream in HUBSPOT_OBJECT_TYPES:
-                    extractor.load_objects(stream, property_names[stream], stats)
-                elif stream.endswith("_archived"):
-                    object_type = stream.removesuffix("_archived")
-                    extractor.load_archived(object_type, property_names[object_type], stats)
-                elif stream == "associations":
-                    extractor.load_associations(stats)
-                else:
-                    raise ValueError(f"unknown HubSpot stream {stream!r}")
-            finally:
-                stats.retries = client.retries - retries_before
+    with warehouse_session(settings):
+        property_names = {
+            object_type: extractor.property_names(object_type)
+            for object_type in HUBSPOT_OBJECT_TYPES
+        }
+        for stream in wanted:
+            with tracked_stream(settings, result, stream) as stats:
+                retries_before = client.retries
+                try:
+                    _extract_stream(extractor, stream, property_names, stats)
+                finally:
+                    stats.retries = client.retries - retries_before
     return result
+
+
+def _extract_stream(extractor, stream: str, property_names, stats: StreamStats) -> None:
+    if stream == "properties":
+        extractor.load_property_definitions(stats)
+    elif stream == "deal_pipelines":
+        extractor.load_pipelines(stats)
+    elif stream in HUBSPOT_OBJECT_TYPES:
+        extractor.load_objects(stream, property_names[stream], stats)
+    elif stream.endswith("_archived"):
+        object_type = stream.removesuffix("_archived")
+        extractor.load_archived(object_type, property_names[object_type], stats)
+    elif stream == "associations":
+        extractor.load_associations(stats)
+    else:
+        raise ValueError(f"unknown HubSpot stream {stream!r}")
 
 
 def chunk_properties(
@@ -241,7 +248,7 @@ class _Extractor:
         pages = self._list_pages(
             object_type, {"archived": "false"}, properties, cursor.get("after")
         )
-        for records, after in pages:
+        for records, after in prefetched(pages):
             stats.pages += 1
             buffer.extend(to_raw_record(record) for record in records)
             if after is None:
@@ -321,7 +328,8 @@ class _Extractor:
 
     def load_archived(self, object_type, properties, stats) -> None:
         buffer: list[RawRecord] = []
-        for records, _ in self._list_pages(object_type, {"archived": "true"}, properties):
+        pages = self._list_pages(object_type, {"archived": "true"}, properties)
+        for records, _ in prefetched(pages):
             stats.pages += 1
             buffer.extend(to_raw_record(record) for record in records)
         self._write(f"{object_type}", buffer, stats, cursor_entity=None)
@@ -329,24 +337,30 @@ class _Extractor:
     def load_associations(self, stats: StreamStats) -> None:
         progress = Progress(f"{SOURCE}.associations")
         buffer: list[RawRecord] = []
+        live_ids = {from_type: self._live_ids(from_type) for from_type, _ in ASSOCIATION_PAIRS}
+        for from_type, to_type, results in prefetched(self._association_batches(live_ids)):
+            stats.pages += 1
+            buffer += association_records(from_type, to_type, results)
+            if len(buffer) >= FLUSH_RECORDS:
+                self._write("associations", buffer, stats)
+                buffer = []
+                progress.update(stats.received)
+        self._write("associations", buffer, stats)
+        progress.update(stats.received, force=True)
+
+    def _association_batches(self, live_ids: dict[str, list[str]]):
+        """(from type, to type, v4 batch-read results with every page) per batch of ids."""
         for from_type, to_type in ASSOCIATION_PAIRS:
-            ids = self._live_ids(from_type)
+            ids = live_ids[from_type]
             for start in range(0, len(ids), ASSOCIATION_BATCH):
                 batch = ids[start : start + ASSOCIATION_BATCH]
                 payload = self.client.post(
                     f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
                     body={"inputs": [{"id": record_id} for record_id in batch]},
                 )
-                stats.pages += 1
                 results = list(payload.get("results", []))
                 results += self._remaining_association_pages(from_type, to_type, results)
-                buffer += association_records(from_type, to_type, results)
-                if len(buffer) >= FLUSH_RECORDS:
-                    self._write("associations", buffer, stats)
-                    buffer = []
-                    progress.update(stats.received)
-        self._write("associations", buffer, stats)
-        progress.update(stats.received, force=True)
+                yield from_type, to_type, results
 
     def _remaining_association_pages(self, from_type, to_type, results) -> list[dict]:
         extra = []

@@ -13,6 +13,7 @@ from crm_elt.warehouse import (
     get_cursor,
     open_warehouse,
     quarantine_rows,
+    warehouse_session,
     write_records,
 )
 
@@ -144,3 +145,19 @@ def test_open_warehouse_read_only_does_not_create_files(settings):
     with pytest.raises(duckdb.Error), open_warehouse(other, read_only=True):
         pass
     assert not other.warehouse_path.exists()
+
+
+def test_a_session_holds_the_warehouse_and_every_open_inside_it_shares_it(settings):
+    with warehouse_session(settings):
+        with open_warehouse(settings) as con:
+            con.execute("create table held (n integer)")
+            con.execute("insert into held values (1)")
+        # Read-only inside a session is served by the held read-write connection.
+        with open_warehouse(settings, read_only=True) as con:
+            assert con.execute("select count(*) from held").fetchall() == [(1,)]
+        # Nested: shares the held connection, does not reopen the file.
+        with warehouse_session(settings), open_warehouse(settings) as con:
+            con.execute("insert into held values (2)")
+    # After the session the file is closed: another connection may open it read-only.
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("select count(*) from held").fetchall() == [(2,)]
