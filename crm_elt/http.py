@@ -32,6 +32,8 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
         _logger.addFilter(RedactingFilter())
 
 RETRYABLE_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504, 524})
+# Our clock starts a call a moment before the server's does: wait this much past our window.
+WINDOW_MARGIN_S = 0.05
 
 
 class ApiError(Exception):
@@ -88,6 +90,13 @@ class SlidingWindowLimiter:
                 pause = self.window_s - (now - self.calls[0]) + 0.001
             time.sleep(pause)
             waited += pause
+
+    def seconds_until_slot(self) -> float:
+        """How long until the oldest call in the window leaves it (0 if the window is empty)."""
+        with self.lock:
+            if not self.calls:
+                return 0.0
+            return max(0.0, self.window_s - (self.clock() - self.calls[0]))
 
 
 @dataclass
@@ -183,7 +192,7 @@ class ApiClient:
         except requests.RequestException as exc:
             raise ApiError(self.source, None, method, path, type(exc).__name__) from None
         status = response.status_code
-        self._pause_if_budget_spent(response)
+        self._pause_if_budget_spent(response, limiter)
         if status in (401, 403):
             raise AuthenticationError(self.source, status, method, path, _api_message(response))
         if status == 429:
@@ -213,12 +222,24 @@ class ApiClient:
             hint = self.retry.secondly_delay_s
         return _Retryable("HTTP 429", hint, 429)
 
-    def _pause_if_budget_spent(self, response: requests.Response) -> None:
-        """HubSpot and Hotmart say how much budget is left: stop before the next call 429s."""
+    def _pause_if_budget_spent(
+        self, response: requests.Response, limiter: SlidingWindowLimiter | None
+    ) -> None:
+        """HubSpot and Hotmart say how much budget is left: stop before the next call 429s.
+
+        HubSpot's window is rolling, so a slot frees when the oldest call in it ages out; our
+        own limiter knows when that is for our calls. Sleeping the whole interval instead
+        would idle a client that runs at its budget after every window-full of calls.
+        """
         headers = response.headers
         if headers.get("X-HubSpot-RateLimit-Remaining") == "0":
             interval = _seconds(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds"))
-            time.sleep(min((interval or 10_000) / 1000, self.retry.ten_secondly_delay_s))
+            interval_s = (interval or 10_000) / 1000
+            longest = min(interval_s, self.retry.ten_secondly_delay_s)
+            if limiter is not None and limiter.calls and limiter.window_s == interval_s:
+                time.sleep(min(limiter.seconds_until_slot() + WINDOW_MARGIN_S, longest))
+            else:
+                time.sleep(longest)
         elif headers.get("RateLimit-Remaining") == "0":
             time.sleep(min(_seconds(headers.get("RateLimit-Reset")) or 1.0, 60.0))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -168,3 +169,32 @@ def test_sliding_window_limiter_blocks_past_its_budget():
     assert len(limiter.calls) == 2
     now[0] = 10.5  # the window has moved on: no wait
     assert limiter.acquire() == 0.0
+
+
+def test_spent_budget_waits_only_until_our_oldest_call_leaves_the_window(scripted):
+    spent = {
+        "X-HubSpot-RateLimit-Remaining": "0",
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "300",
+    }
+    patient = RetryPolicy(max_attempts=2, ten_secondly_delay_s=5.0)
+    server = scripted((200, {"ok": 1}, spent))
+    limiter = SlidingWindowLimiter(100, 0.3)
+    client = server.client(limiters={"default": limiter})
+    client.retry = patient
+    started = time.monotonic()
+    assert client.get("/crm") == {"ok": 1}
+    elapsed = time.monotonic() - started
+    assert 0.2 < elapsed < 1.0  # our one call leaves the 0.3 s window; not the 5 s cap
+
+
+def test_spent_budget_without_a_matching_limiter_waits_the_whole_interval(scripted):
+    spent = {
+        "X-HubSpot-RateLimit-Remaining": "0",
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "400",
+    }
+    server = scripted((200, {"ok": 1}, spent))
+    client = server.client(limiters={"default": SlidingWindowLimiter(100, 10.0)})
+    client.retry = RetryPolicy(max_attempts=2, ten_secondly_delay_s=5.0)
+    started = time.monotonic()
+    client.get("/crm")
+    assert 0.35 < time.monotonic() - started < 1.0
