@@ -9,6 +9,11 @@ Raw tables `raw_<source>.<entity>` keep every distinct version of a record: a ro
 identified by (`record_key`, `record_hash`), so re-extracting an unchanged record adds
 nothing while a changed record adds a new version. The current version of a record is the
 one with the latest `modified_at`, then the latest `_extracted_at`.
+
+A stream that reads everything every run (HubSpot associations) can learn about deletions
+only by absence: its writes remember the keys they saw (`remember_seen`) and, once the whole
+stream has been read, `reconcile_deletions` adds a tombstone version (`"deleted": true`) for
+every current record it did not see, and a restored version for every tombstoned one it saw.
 """
 
 from __future__ import annotations
@@ -205,6 +210,17 @@ def ensure_elt_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(
         """
+        create table if not exists _elt.seen_keys (
+            load_id varchar not null,
+            source varchar not null,
+            entity varchar not null,
+            record_key varchar not null,
+            record_hash varchar not null
+        )
+        """
+    )
+    con.execute(
+        """
         create table if not exists _elt.loaded_files (
             source varchar not null,
             entity varchar not null,
@@ -256,12 +272,14 @@ def write_records(
     cursor: dict | None = None,
     cursor_entity: str | None = None,
     also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    remember_seen: bool = False,
 ) -> int:
     """Insert the new versions among `records` and save `cursor`, in one transaction.
 
     Returns how many versions were new. Saving the cursor with the page it covers is what
     makes a killed run resumable without gaps or duplicates. `also` runs inside the same
-    transaction (e.g. to record quarantined rows and the file as loaded).
+    transaction (e.g. to record quarantined rows and the file as loaded). `remember_seen`
+    notes every key and version received, for `reconcile_deletions` at the end of the stream.
     """
     ensure_elt_schema(con)
     table = ensure_raw_table(con, source, entity)
@@ -293,6 +311,14 @@ def write_records(
                 """,
                 [utc_now(), load_id],
             ).fetchall()[0][0]
+            if remember_seen:
+                con.execute(
+                    """
+                    insert into _elt.seen_keys
+                    select distinct ?, ?, ?, record_key, md5(record) from incoming_records
+                    """,
+                    [load_id, source, entity],
+                )
             con.unregister("incoming_records")
         if cursor is not None:
             save_cursor(con, source, cursor_entity or entity, cursor, load_id)
@@ -303,6 +329,85 @@ def write_records(
         con.execute("rollback")
         raise
     return int(inserted)
+
+
+def current_versions_sql(table: str) -> str:
+    """A query of the current version (see the module docstring) of every record in `table`."""
+    return f"""
+        select * exclude (version_rank) from (
+            select *, row_number() over (
+                partition by record_key
+                order by modified_at desc nulls last, _extracted_at desc, record_hash
+            ) as version_rank
+            from {table}
+        )
+        where version_rank = 1
+    """
+
+
+def reconcile_deletions(
+    con: duckdb.DuckDBPyConnection, *, source: str, entity: str, load_id: str
+) -> tuple[int, int]:
+    """After a complete read of a stream: tombstone what was not seen, restore what reappeared.
+
+    Returns (deleted, restored). Call it only when every page of the stream was read: an
+    interrupted read would tombstone everything it had not reached yet.
+    """
+    ensure_elt_schema(con)
+    table = ensure_raw_table(con, source, entity)
+    detected_at = utc_now()
+    seen = """
+        select distinct record_key, record_hash from _elt.seen_keys
+        where load_id = $load_id and source = $source and entity = $entity
+    """
+    params = {"load_id": load_id, "source": source, "entity": entity, "detected_at": detected_at}
+    con.execute("begin transaction")
+    try:
+        deleted = con.execute(
+            f"""
+            insert into {table}
+            select record_key, md5(tombstone::varchar), modified_at, tombstone,
+                $detected_at, $load_id
+            from (
+                select current.*, json_merge_patch(
+                    current.record,
+                    json_object('deleted', true, 'deleted_detected_at', $detected_at)
+                ) as tombstone
+                from ({current_versions_sql(table)}) as current
+                where not coalesce((current.record ->> 'deleted')::boolean, false)
+                    and current.record_key not in (select record_key from ({seen}))
+            )
+            on conflict do nothing
+            """,
+            params,
+        ).fetchall()[0][0]
+        restored = con.execute(
+            f"""
+            insert into {table}
+            select record_key, md5(revived::varchar), modified_at, revived,
+                $detected_at, $load_id
+            from (
+                select received.record_key, received.modified_at, json_merge_patch(
+                    received.record, json_object('restored_detected_at', $detected_at)
+                ) as revived
+                from ({current_versions_sql(table)}) as current
+                join ({seen}) as seen using (record_key)
+                join {table} as received
+                    on received.record_key = seen.record_key
+                    and received.record_hash = seen.record_hash
+                where coalesce((current.record ->> 'deleted')::boolean, false)
+            )
+            on conflict do nothing
+            """,
+            params,
+        ).fetchall()[0][0]
+        # Keys of runs killed before this point are useless too: runs are serialized.
+        con.execute("delete from _elt.seen_keys where source = ? and entity = ?", [source, entity])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return int(deleted), int(restored)
 
 
 def save_cursor(

@@ -9,7 +9,9 @@ associations, deal pipelines, property definitions, archived records.
   overlap, ordered by `hs_object_id` and re-windowed (`hs_object_id > last id`) before the
   10,000-result cap, so no record is missed however many share one timestamp.
 - Every run: an `archived=true` sweep (search never returns archived records and archiving
-  does not bump the modified date) and associations of every live deal and contact.
+  does not bump the modified date) and associations of every live deal and contact; an
+  association not read again gets a tombstone version (`"deleted": true`), since removing
+  one bumps nothing either.
 Merged records keep `hs_merged_object_ids` in the raw record; dbt resolves them.
 """
 
@@ -28,9 +30,11 @@ from crm_elt.sources.base import ExtractResult, prefetched, tracked_stream
 from crm_elt.warehouse import (
     RawRecord,
     StreamStats,
+    current_versions_sql,
     get_cursor,
     new_load_id,
     open_warehouse,
+    reconcile_deletions,
     warehouse_session,
     write_records,
 )
@@ -342,11 +346,21 @@ class _Extractor:
             stats.pages += 1
             buffer += association_records(from_type, to_type, results)
             if len(buffer) >= FLUSH_RECORDS:
-                self._write("associations", buffer, stats)
+                self._write("associations", buffer, stats, remember_seen=True)
                 buffer = []
                 progress.update(stats.received)
-        self._write("associations", buffer, stats)
+        self._write("associations", buffer, stats, remember_seen=True)
         progress.update(stats.received, force=True)
+        # Every association of every live record was read: what is missing was removed.
+        with open_warehouse(self.settings) as con:
+            deleted, restored = reconcile_deletions(
+                con, source=SOURCE, entity="associations", load_id=self.load_id
+            )
+        stats.inserted += deleted + restored
+        if deleted or restored:
+            logger.info(
+                "hubspot.associations: %d removed since the last run, %d back", deleted, restored
+            )
 
     def _association_batches(self, live_ids: dict[str, list[str]]):
         """(from type, to type, v4 batch-read results with every page) per batch of ids."""
@@ -401,19 +415,17 @@ class _Extractor:
         with open_warehouse(self.settings, read_only=True) as con:
             rows = con.execute(
                 f"""
-                select record_key from (
-                    select record_key, record,
-                        row_number() over (partition by record_key
-                            order by modified_at desc nulls last, _extracted_at desc) as version
-                    from raw_hubspot.{object_type}
-                )
-                where version = 1 and not coalesce((record ->> 'archived')::boolean, false)
+                select record_key
+                from ({current_versions_sql(f"raw_hubspot.{object_type}")})
+                where not coalesce((record ->> 'archived')::boolean, false)
                 order by record_key::bigint
                 """
             ).fetchall()
         return [row[0] for row in rows]
 
-    def _write(self, entity, records, stats, cursor=None, cursor_entity=None) -> None:
+    def _write(
+        self, entity, records, stats, cursor=None, cursor_entity=None, remember_seen=False
+    ) -> None:
         with open_warehouse(self.settings) as con:
             inserted = write_records(
                 con,
@@ -423,6 +435,7 @@ class _Extractor:
                 load_id=self.load_id,
                 cursor=cursor,
                 cursor_entity=cursor_entity,
+                remember_seen=remember_seen,
             )
         stats.received += len(records)
         stats.inserted += inserted

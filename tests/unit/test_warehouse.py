@@ -13,6 +13,7 @@ from crm_elt.warehouse import (
     get_cursor,
     open_warehouse,
     quarantine_rows,
+    reconcile_deletions,
     warehouse_session,
     write_records,
 )
@@ -161,3 +162,75 @@ def test_a_session_holds_the_warehouse_and_every_open_inside_it_shares_it(settin
     # After the session the file is closed: another connection may open it read-only.
     with open_warehouse(settings, read_only=True) as con:
         assert con.execute("select count(*) from held").fetchall() == [(2,)]
+
+
+def link(to_id: int) -> RawRecord:
+    payload = {"from_id": "1", "to_id": str(to_id)}
+    return RawRecord(f"deals:1->contacts:{to_id}", None, payload)
+
+
+def sweep(con, load_id: str, *to_ids: int) -> tuple[int, int]:
+    """One complete read of a stream that returns every link each run."""
+    records = [link(to_id) for to_id in to_ids]
+    for half in (records[:1], records[1:]):
+        write_records(
+            con,
+            source="hubspot",
+            entity="associations",
+            records=half,
+            load_id=load_id,
+            remember_seen=True,
+        )
+    return reconcile_deletions(con, source="hubspot", entity="associations", load_id=load_id)
+
+
+def current_links(con) -> dict[str, bool]:
+    found = con.execute(
+        """
+        select record_key, coalesce((record ->> 'deleted')::boolean, false)
+        from raw_hubspot.associations
+        qualify row_number() over (partition by record_key
+            order by modified_at desc nulls last, _extracted_at desc, record_hash) = 1
+        """
+    ).fetchall()
+    return dict(found)
+
+
+def test_reconcile_tombstones_what_a_full_read_missed_and_restores_what_came_back(settings):
+    with open_warehouse(settings) as con:
+        assert sweep(con, "a", 2, 3, 4) == (0, 0)
+        assert sweep(con, "b", 2, 3, 4) == (0, 0)
+        assert sweep(con, "c", 2, 4) == (1, 0)
+        assert current_links(con) == {
+            "deals:1->contacts:2": False,
+            "deals:1->contacts:3": True,
+            "deals:1->contacts:4": False,
+        }
+        assert sweep(con, "d", 2, 4) == (0, 0)  # already tombstoned: nothing new
+        assert sweep(con, "e", 2, 3, 4) == (0, 1)
+        assert set(current_links(con).values()) == {False}
+        assert sweep(con, "f", 2, 4) == (1, 0)  # gone a second time
+        assert current_links(con)["deals:1->contacts:3"] is True
+        tombstone = con.execute(
+            """
+            select record from raw_hubspot.associations where _load_id = 'c'
+            """
+        ).fetchall()
+        assert '"deleted":true' in tombstone[0][0].replace(" ", "")
+        assert '"to_id":"3"' in tombstone[0][0].replace(" ", "")
+        assert con.execute("select count(*) from _elt.seen_keys").fetchall() == [(0,)]
+
+
+def test_keys_seen_by_a_killed_run_do_not_count_for_the_next(settings):
+    with open_warehouse(settings) as con:
+        sweep(con, "a", 2, 3)
+        write_records(  # a run killed after its first write, before reconciling
+            con,
+            source="hubspot",
+            entity="associations",
+            records=[link(3)],
+            load_id="killed",
+            remember_seen=True,
+        )
+        assert sweep(con, "b", 2) == (1, 0)
+        assert current_links(con)["deals:1->contacts:3"] is True

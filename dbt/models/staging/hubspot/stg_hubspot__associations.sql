@@ -19,6 +19,9 @@ renamed as (
             from_json(record -> 'association_types', '[{"typeId": "integer"}]'),
             lambda association_type: association_type.typeId
         ) as association_type_ids,
+        -- A link HubSpot no longer returns gets a tombstone version at extraction.
+        coalesce((record ->> 'deleted')::boolean, false) as is_deleted,
+        try_cast(record ->> 'deleted_detected_at' as timestamp) as deleted_detected_at,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id
