@@ -9,10 +9,12 @@ import json
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crm_elt.dataset import sandbox_path
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
@@ -20,6 +22,7 @@ from crm_elt.sandbox.hubspot import RateLimiter
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
 
 MAX_RESULTS = 500
+FILTERED_CACHE_SIZE = 16
 DEFAULT_STATUSES = ("APPROVED", "COMPLETE")
 
 
@@ -32,8 +35,17 @@ class HotmartEmulator:
         self.sales = sales.sort_values(["order_date", "transaction"], kind="stable").reset_index(
             drop=True
         )
-        self.users = users
+        self.order_dates = self.sales["order_date"].to_numpy()
+        # Sorted by transaction so a page finds its users without scanning them all.
+        self.users = (
+            users[users["role"].isin(config.hotmart_user_roles)]
+            .sort_values("transaction", kind="stable")
+            .reset_index(drop=True)
+        )
+        self.user_transactions = self.users["transaction"].to_numpy()
         self.config = config
+        # Paging re-sends one query with a new page_token: filter it once, not once per page.
+        self.filtered_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self.tokens: dict[str, float] = {}  # token -> expiry (monotonic seconds)
         self.lock = threading.Lock()
         self.per_minute = RateLimiter(config.hotmart_per_minute, 60.0)
@@ -139,10 +151,14 @@ class HotmartEmulator:
             and (end_ms - start_ms > self.config.hotmart_max_window_days * 86_400_000)
         ):
             return hotmart_error(400, "invalid_parameter", "Date range must be at most one year")
-        if start_ms is not None:
-            sales = sales[sales["order_date"] >= start_ms]
-        if end_ms is not None:
-            sales = sales[sales["order_date"] <= end_ms]
+        # Sorted by order date: a window is a slice.
+        first = 0 if start_ms is None else int(np.searchsorted(self.order_dates, start_ms, "left"))
+        stop = (
+            len(sales)
+            if end_ms is None
+            else int(np.searchsorted(self.order_dates, end_ms, "right"))
+        )
+        sales = sales.iloc[first:stop]
         transaction = request.arg("transaction")
         statuses = [
             part.strip().upper()
@@ -179,8 +195,26 @@ class HotmartEmulator:
         return page, info
 
     def _filtered_page(self, request: Request) -> tuple[pd.DataFrame, dict] | Response:
-        sales = self._filtered_sales(request)
-        return sales if isinstance(sales, Response) else self._page(sales, request)
+        query = tuple(
+            sorted(
+                (name, tuple(values))
+                for name, values in request.query.items()
+                if name not in ("page_token", "max_results")
+            )
+        )
+        with self.lock:
+            sales = self.filtered_cache.get(query)
+            if sales is not None:
+                self.filtered_cache.move_to_end(query)
+        if sales is None:
+            sales = self._filtered_sales(request)
+            if isinstance(sales, Response):
+                return sales
+            with self.lock:
+                self.filtered_cache[query] = sales
+                while len(self.filtered_cache) > FILTERED_CACHE_SIZE:
+                    self.filtered_cache.popitem(last=False)
+        return self._page(sales, request)
 
     def sales_history(self, request: Request) -> Response:
         paged = self._filtered_page(request)
@@ -194,10 +228,11 @@ class HotmartEmulator:
         if isinstance(paged, Response):
             return paged
         page, info = paged
-        users = self.users[
-            self.users["transaction"].isin(page["transaction"])
-            & self.users["role"].isin(self.config.hotmart_user_roles)
-        ]
+        wanted = page["transaction"].unique()
+        starts = np.searchsorted(self.user_transactions, wanted, "left")
+        stops = np.searchsorted(self.user_transactions, wanted, "right")
+        positions = [np.arange(start, stop) for start, stop in zip(starts, stops, strict=True)]
+        users = self.users.iloc[np.concatenate([np.arange(0), *positions])]
         by_transaction: dict[str, list[dict]] = {}
         for user in _rows(users):  # one conversion for the page, not one per transaction
             by_transaction.setdefault(user["transaction"], []).append(user)
@@ -207,20 +242,14 @@ class HotmartEmulator:
                 "product": {"id": int(row["product_id"]), "name": row["product_name"]},
                 "users": [_user(user) for user in by_transaction.get(row["transaction"], [])],
             }
-            for row in _rows(page)
+            for row in _rows(page[["transaction", "product_id", "product_name"]])
         ]
         return Response(200, {"items": items, "page_info": info})
 
 
 def _rows(frame: pd.DataFrame) -> list[dict]:
-    return [
-        {key: (None if _missing(value) else value) for key, value in row.items()}
-        for row in frame.to_dict("records")
-    ]
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    """Rows as dicts of Python values, NaN as None (Arrow does both in C, pandas per value)."""
+    return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
 
 
 def _sale_item(row: dict) -> dict:
