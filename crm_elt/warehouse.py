@@ -54,6 +54,7 @@ class StreamStats:
     received: int = 0
     inserted: int = 0
     retries: int = 0
+    requests: int = 0  # HTTP requests sent, retries included (not kept in the load log)
 
 
 @dataclass(frozen=True)

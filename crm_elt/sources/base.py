@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from crm_elt.http import ApiClient
 from crm_elt.settings import Settings
 from crm_elt.warehouse import StreamStats, log_load, open_warehouse, utc_now
 
@@ -48,21 +49,29 @@ class ExtractResult:
 
 
 @contextmanager
-def tracked_stream(settings: Settings, result: ExtractResult, stream: str) -> Iterator[StreamStats]:
+def tracked_stream(
+    settings: Settings, result: ExtractResult, stream: str, client: ApiClient | None = None
+) -> Iterator[StreamStats]:
     """Time one stream, then append its outcome to `_elt.load_log` and to `result`.
 
-    Opens its own short connection for the log row, so the caller's connections stay theirs.
-    An exception is logged and re-raised.
+    `client`'s requests and retries during the stream are counted into its stats. Opens its
+    own short connection for the log row, so the caller's connections stay theirs. An
+    exception is logged and re-raised.
     """
     stats = StreamStats()
     started_at = utc_now()
     outcome, error = "success", None
+    requests_before = client.requests_sent if client else 0
+    retries_before = client.retries if client else 0
     try:
         yield stats
     except BaseException as exc:
         outcome, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        if client is not None:
+            stats.requests = client.requests_sent - requests_before
+            stats.retries = client.retries - retries_before
         with open_warehouse(settings) as con:
             log_load(
                 con,

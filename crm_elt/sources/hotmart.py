@@ -197,12 +197,8 @@ def extract(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     with warehouse_session(settings):
         for stream in streams or tuple(STREAMS):
-            with tracked_stream(settings, result, stream) as stats:
-                retries_before = client.retries
-                try:
-                    _sweep(settings, client, load_id, stream, options, now, stats)
-                finally:
-                    stats.retries = client.retries - retries_before
+            with tracked_stream(settings, result, stream, client) as stats:
+                _sweep(settings, client, load_id, stream, options, now, stats)
     return result
 
 

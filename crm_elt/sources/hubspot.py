@@ -103,12 +103,8 @@ def extract(
             for object_type in HUBSPOT_OBJECT_TYPES
         }
         for stream in wanted:
-            with tracked_stream(settings, result, stream) as stats:
-                retries_before = client.retries
-                try:
-                    _extract_stream(extractor, stream, property_names, stats)
-                finally:
-                    stats.retries = client.retries - retries_before
+            with tracked_stream(settings, result, stream, client) as stats:
+                _extract_stream(extractor, stream, property_names, stats)
     return result
 
 
