@@ -198,3 +198,32 @@ def test_spent_budget_without_a_matching_limiter_waits_the_whole_interval(script
     started = time.monotonic()
     client.get("/crm")
     assert 0.35 < time.monotonic() - started < 1.0
+
+
+def clear_proxy_environment(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_proxies_from_the_environment_are_honoured(scripted, monkeypatch):
+    clear_proxy_environment(monkeypatch)
+    proxy = scripted((200, {"via": "proxy"}, None))
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    client = ApiClient(
+        source="hubspot",
+        base_url="http://crm.example.invalid",
+        retry=FAST,
+        timeout_s=2,
+        auth_headers=lambda: {},
+    )
+    assert client.get("/crm") == {"via": "proxy"}
+    assert proxy.requests == ["http://crm.example.invalid/crm"]  # absolute form: a proxy request
+
+
+def test_no_proxy_hosts_are_called_directly(scripted, monkeypatch):
+    clear_proxy_environment(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server = scripted((200, {"ok": 1}, None))
+    assert server.client().get("/crm") == {"ok": 1}
