@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 
 from crm_elt.fakedata.defects import DefectRates
-from crm_elt.fakedata.generate import build_world
 from crm_elt.fakedata.outputs import write_world
 
 __all__ = ["DefectRates", "GenerationResult", "generate"]
@@ -45,5 +44,4 @@ def generate(
         raise ValueError(f"--contacts must be at least 10, got {contacts}")
     rates = rates or DefectRates()
     rates.validate()
-    world = build_world(seed, contacts, as_of, rates)
-    return GenerationResult(Path(out), write_world(world, Path(out), seed, rates))
+    return GenerationResult(Path(out), write_world(Path(out), seed, contacts, as_of, rates))

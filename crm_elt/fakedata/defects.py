@@ -10,6 +10,10 @@ import unicodedata
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crm_elt.fakedata import text
 
 
 @dataclass(frozen=True)
@@ -68,15 +72,27 @@ class DefectLog:
         taken.masks = [(name, mask[index]) for name, mask in self.masks]
         return taken
 
-    def joined(self) -> np.ndarray:
-        labels = np.full(self.size, "", dtype=object)
+    def joined(self) -> pa.Array:
+        """Each row's defect names joined with ';' ('' for none), in the order they were added.
+
+        Rows are grouped by their combination of defects (a bit per defect), so only the few
+        distinct combinations are joined in Python.
+        """
         if not self.masks:
-            return labels
-        names = np.array([name for name, _ in self.masks], dtype=object)
-        stacked = np.vstack([mask for _, mask in self.masks])
-        for row in np.flatnonzero(stacked.any(axis=0)):
-            labels[row] = ";".join(names[stacked[:, row]])
-        return labels
+            return pa.array(np.full(self.size, "", dtype=object), type=pa.string())
+        bits = [mask for mask in (np.asarray(mask, dtype=bool) for _, mask in self.masks)]
+        if len(bits) > 62:
+            raise ValueError("DefectLog holds at most 62 defects per table")
+        codes = np.zeros(self.size, dtype=np.int64)
+        for position, mask in enumerate(bits):
+            codes |= mask.astype(np.int64) << position
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        names = [name for name, _ in self.masks]
+        labels = [
+            ";".join(name for position, name in enumerate(names) if code >> position & 1)
+            for code in distinct.tolist()
+        ]
+        return text.take(pa.array(labels, type=pa.string()), inverse)
 
 
 def choose(rng: np.random.Generator, size: int, rate: float) -> np.ndarray:
@@ -93,14 +109,6 @@ def typo(text: str, position: int) -> str:
         return text + text[-1:]
     position = 1 + position % (len(text) - 2)
     return text[:position] + text[position + 1] + text[position] + text[position + 2 :]
-
-
-def apply_each(values: np.ndarray, mask: np.ndarray, function) -> np.ndarray:
-    out = values.copy()
-    for index in np.flatnonzero(mask):
-        if out[index] is not None:
-            out[index] = function(out[index], index)
-    return out
 
 
 def messy_email(email: str, index: int) -> str:
@@ -135,29 +143,32 @@ def format_phones(
     subscriber: np.ndarray,
     rates: DefectRates,
     log: DefectLog,
-) -> np.ndarray:
+) -> pa.Array:
     """Phones in every Brazilian shape; the clean shape is E.164 (+55 DDD 9XXXXXXXX)."""
     size = len(area_codes)
-    digits = np.char.zfill(subscriber.astype(str), 8)
-    first = np.array([value[:4] for value in digits], dtype=object)
-    second = np.array([value[4:] for value in digits], dtype=object)
-    ddd = area_codes.astype(str).astype(object)
-    clean = "+55" + ddd + "9" + first + second
+    digits = text.zero_padded(subscriber, 8)
+    first = pc.utf8_slice_codeunits(digits, 0, 4)
+    second = pc.utf8_slice_codeunits(digits, 4, 8)
+    ddd = text.decimal(area_codes)
+    clean = text.concat("+55", ddd, "9", first, second)
     reformatted = choose(rng, size, rates.phone_reformatted)
     no_area = choose(rng, size, rates.phone_no_area_code)
     no_ninth = choose(rng, size, rates.phone_missing_ninth_digit) & ~no_area
     shapes = rng.integers(0, len(PHONE_SHAPES), size)
-    phones = clean.copy()
-    for index in np.flatnonzero(reformatted | no_area | no_ninth):
-        if no_area[index]:
-            phones[index] = f"9{first[index]}-{second[index]}"
-        elif no_ninth[index]:
-            phones[index] = f"({ddd[index]}) {first[index]}-{second[index]}"
-        else:
-            phones[index] = PHONE_SHAPES[shapes[index]].format(
-                ddd=ddd[index], a=first[index], b=second[index]
+    reshaped = reformatted & ~no_area & ~no_ninth
+    variants = [(no_area, "9{a}-{b}"), (no_ninth, "({ddd}) {a}-{b}")] + [
+        (reshaped & (shapes == number), shape) for number, shape in enumerate(PHONE_SHAPES)
+    ]
+    replacements = []
+    for mask, template in variants:
+        rows = pa.array(np.flatnonzero(mask))
+        replacements.append(
+            (
+                np.flatnonzero(mask),
+                text.render(template, ddd=ddd.take(rows), a=first.take(rows), b=second.take(rows)),
             )
-    log.add("phone_reformatted", reformatted & ~no_area & ~no_ninth)
+        )
+    log.add("phone_reformatted", reshaped)
     log.add("phone_no_area_code", no_area)
     log.add("phone_missing_ninth_digit", no_ninth)
-    return phones
+    return text.patched(clean, replacements)

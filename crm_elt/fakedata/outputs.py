@@ -1,15 +1,19 @@
-"""Write a World to disk in the layout of crm_elt/dataset.py, deterministically."""
+"""Write the world to disk in the layout of crm_elt/dataset.py, deterministically.
+
+Each table is written as soon as it is built and then dropped (see `WorldBuilder`), from one
+Arrow table for both its Parquet file and its CSV.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -20,8 +24,17 @@ from crm_elt.dataset import (
     MANYCHAT_COLUMNS,
     SANDBOX_DIR,
 )
-from crm_elt.fakedata.defects import DefectRates, choose
-from crm_elt.fakedata.generate import World
+from crm_elt.fakedata import text
+from crm_elt.fakedata.defects import DefectLog, DefectRates, choose
+from crm_elt.fakedata.generate import (
+    Companies,
+    Contacts,
+    Deals,
+    ManyChat,
+    WorldBuilder,
+    constant,
+    truth_table,
+)
 
 # Three exports, each shaped like a different way people get ManyChat CSVs out.
 MANYCHAT_EXPORTS = (
@@ -80,70 +93,104 @@ MANYCHAT_EXPORTS = (
     ),
 )
 NOTES_HEADER = "Observações"
+MULTILINE_NOTE = "Prefere contato\npela manhã"
+COUNT_ORDER = (
+    "hubspot_companies",
+    "hubspot_contacts",
+    "hubspot_deals",
+    "hubspot_associations",
+    "hotmart_sales",
+    "hotmart_sales_users",
+    "manychat_subscribers",
+    "manychat_csv_rows",
+    "marketing_spend_rows",
+    "truth_persons",
+    "truth_records",
+)
 
 
-def write_world(world: World, out: Path, seed: int, rates: DefectRates) -> dict[str, int]:
+def write_world(
+    out: Path, seed: int, contacts: int, as_of: date, rates: DefectRates
+) -> dict[str, int]:
     out = Path(out)
     sandbox = out / SANDBOX_DIR
     sandbox.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for name, frame in (
-        ("companies", world.companies),
-        ("contacts", world.contacts),
-        ("deals", world.deals),
-    ):
-        counts[f"hubspot_{name}"] = _write_parquet(
-            _hubspot_table(frame), sandbox / f"hubspot_{name}.parquet"
-        )
-    counts["hubspot_associations"] = _write_parquet(
-        world.associations, sandbox / "hubspot_associations.parquet"
-    )
-    _write_json(sandbox / "hubspot_properties.json", property_definitions(world))
-    _write_json(sandbox / "hubspot_pipelines.json", {"deals": deal_pipelines()})
-    counts["hotmart_sales"] = _write_parquet(
-        world.hotmart_sales[list(HOTMART_SALES_COLUMNS)], sandbox / "hotmart_sales.parquet"
-    )
-    counts["hotmart_sales_users"] = _write_parquet(
-        world.hotmart_users[list(HOTMART_USERS_COLUMNS)], sandbox / "hotmart_sales_users.parquet"
-    )
-    counts["manychat_subscribers"] = _write_parquet(
-        world.manychat[list(MANYCHAT_COLUMNS)], sandbox / "manychat_subscribers.parquet"
-    )
-    csv_truth = _write_manychat_csvs(world.manychat, out / "input" / "manychat", seed, rates)
-    counts["manychat_csv_rows"] = len(csv_truth)
-    counts["marketing_spend_rows"] = _write_spend(world.spend, out / "input" / "marketing_spend")
-    _write_hubspot_import(world, out / "hubspot_import")
+    imports = out / "hubspot_import"
+    imports.mkdir(parents=True, exist_ok=True)
     truth = out / "truth"
     truth.mkdir(parents=True, exist_ok=True)
-    persons = world.persons.drop(columns=["phone_subscriber"])
-    counts["truth_persons"] = _write_parquet(persons, truth / "persons.parquet")
-    _write_parquet(world.companies_truth, truth / "companies.parquet")
-    records = pd.concat([world.truth_records, csv_truth], ignore_index=True)
+    counts: dict[str, int] = {}
+    builder = WorldBuilder(seed, contacts, as_of, rates)
+
+    counts["marketing_spend_rows"] = _write_spend(
+        builder.spend(), out / "input" / "marketing_spend"
+    )
+    persons = builder.build_persons()
+
+    companies = builder.companies()
+    counts["hubspot_companies"] = _write_parquet(
+        companies.records, sandbox / "hubspot_companies.parquet"
+    )
+    _write_parquet(companies.truth, truth / "companies.parquet")
+    _write_import_companies(companies, imports / "import_companies.csv")
+
+    contact_records = builder.contacts(companies)
+    counts["hubspot_contacts"] = _write_parquet(
+        contact_records.records, sandbox / "hubspot_contacts.parquet"
+    )
+    _write_import_contacts(contact_records, companies, imports / "import_contacts.csv")
+
+    deals = builder.deals(contact_records)
+    counts["hubspot_deals"] = _write_parquet(deals.records, sandbox / "hubspot_deals.parquet")
+    counts["hubspot_associations"] = _write_parquet(
+        deals.associations, sandbox / "hubspot_associations.parquet"
+    )
+    _write_import_deals(deals, contact_records, companies, imports / "import_deals.csv")
+    _write_json(
+        sandbox / "hubspot_properties.json",
+        property_definitions(
+            {
+                "companies": companies.records.column_names,
+                "contacts": contact_records.records.column_names,
+                "deals": deals.records.column_names,
+            }
+        ),
+    )
+    _write_json(sandbox / "hubspot_pipelines.json", {"deals": deal_pipelines()})
+    del companies, contact_records, deals
+
+    hotmart = builder.hotmart()
+    counts["hotmart_sales"] = _write_parquet(
+        hotmart.sales.select(list(HOTMART_SALES_COLUMNS)), sandbox / "hotmart_sales.parquet"
+    )
+    counts["hotmart_sales_users"] = _write_parquet(
+        hotmart.users.select(list(HOTMART_USERS_COLUMNS)),
+        sandbox / "hotmart_sales_users.parquet",
+    )
+    del hotmart
+
+    manychat = builder.manychat()
+    counts["manychat_subscribers"] = _write_parquet(
+        manychat.subscribers.select(list(MANYCHAT_COLUMNS)),
+        sandbox / "manychat_subscribers.parquet",
+    )
+    csv_truth = _write_manychat_csvs(manychat, out / "input" / "manychat", seed, rates)
+    counts["manychat_csv_rows"] = csv_truth.num_rows
+    del manychat
+
+    counts["truth_persons"] = _write_parquet(
+        persons.drop_columns(["phone_subscriber"]), truth / "persons.parquet"
+    )
+    del persons
+    records = pa.concat_tables([*builder.truth, csv_truth]).combine_chunks()
     counts["truth_records"] = _write_parquet(records, truth / "records.parquet")
-    return counts
+    return {name: counts[name] for name in COUNT_ORDER}
 
 
-def _hubspot_table(frame: pd.DataFrame) -> pd.DataFrame:
-    properties = [
-        column
-        for column in frame.columns
-        if column not in HUBSPOT_RECORD_COLUMNS and not column.startswith("_")
-    ]
-    table = frame[list(HUBSPOT_RECORD_COLUMNS) + properties].copy()
-    table["archived_at"] = pd.array(table["archived_at"], dtype="Int64")
-    for column in properties:
-        # HubSpot sends every property as a string or null.
-        values = table[column].astype(object)
-        table[column] = values.where(values.isna(), values.astype(str)).where(values.notna(), None)
-    return table
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path) -> int:
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-    # No pandas metadata: it would be the only non-deterministic-looking part and nobody reads it.
-    table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="snappy")
-    return len(frame)
+def _write_parquet(table: pa.Table, path: Path) -> int:
+    # No schema metadata: nobody reads it, and the files stay plain.
+    pq.write_table(table.replace_schema_metadata(None), path, compression="snappy")
+    return table.num_rows
 
 
 def _write_json(path: Path, payload: object) -> None:
@@ -152,20 +199,17 @@ def _write_json(path: Path, payload: object) -> None:
     )
 
 
-def property_definitions(world: World) -> dict[str, list[dict]]:
+def property_definitions(columns: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Property definitions for each object type, from the columns of its table."""
     custom = {
         "especialidade_medica": "Especialidade médica",
         "consentimento_whatsapp": "Consentimento WhatsApp",
     }
     definitions = {}
-    for object_type, frame in (
-        ("companies", world.companies),
-        ("contacts", world.contacts),
-        ("deals", world.deals),
-    ):
+    for object_type, column_names in columns.items():
         names = [
             column
-            for column in frame.columns
+            for column in column_names
             if column not in HUBSPOT_RECORD_COLUMNS and not column.startswith("_")
         ]
         definitions[object_type] = [
@@ -236,79 +280,122 @@ def deal_pipelines() -> list[dict]:
     ]
 
 
-def _write_manychat_csvs(frame: pd.DataFrame, folder: Path, seed: int, rates: DefectRates):
+def _write_manychat_csvs(
+    manychat: ManyChat, folder: Path, seed: int, rates: DefectRates
+) -> pa.Table:
+    """The three ManyChat exports, and their rows' ground truth (`file:line`)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed + 7)
-    parts = np.array_split(np.arange(len(frame)), len(MANYCHAT_EXPORTS))
-    truth_rows = []
+    subscribers = manychat.subscribers
+    parts = np.array_split(np.arange(subscribers.num_rows), len(MANYCHAT_EXPORTS))
+    truth_parts = []
     for (file_name, encoding, delimiter, header), rows in zip(MANYCHAT_EXPORTS, parts, strict=True):
-        part = frame.iloc[rows]
+        part = subscribers.take(pa.array(rows))
+        size = part.num_rows
         excel = "excel" in file_name
-        scientific = excel & choose(rng, len(part), rates.scientific_notation_id)
-        multiline = choose(rng, len(part), rates.multiline_cell)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n" if excel else "\n")
-        writer.writerow([*header, NOTES_HEADER])
-        line = 2
-        for index, record in enumerate(part.itertuples(index=False)):
-            record_id = f"{float(record.id):.5E}" if scientific[index] else record.id
-            tags = record.tags.replace(";", ", ")
-            notes = "Prefere contato\npela manhã" if multiline[index] else ""
-            writer.writerow(
-                [
-                    record_id,
-                    record.first_name,
-                    record.last_name,
-                    record.name,
-                    record.email or "",
-                    record.phone,
-                    record.whatsapp_phone,
-                    tags,
-                    record.subscribed[:19].replace("T", " "),
-                    record.last_interaction[:19].replace("T", " "),
-                    notes,
-                ]
-            )
-            defects = [
-                name
-                for name, flag in (
-                    ("scientific_notation_id", scientific[index]),
-                    ("multiline_cell", multiline[index]),
-                )
-                if flag
-            ]
-            truth_rows.append(
+        scientific = excel & choose(rng, size, rates.scientific_notation_id)
+        multiline = choose(rng, size, rates.multiline_cell)
+        ids = part.column("id").combine_chunks()
+        scientific_rows = np.flatnonzero(scientific)
+        ids = text.patched(
+            ids,
+            [
                 (
-                    "manychat",
-                    "subscribers_csv",
-                    f"{file_name}:{line}",
-                    None,
-                    None,
-                    True,
-                    ";".join(defects),
+                    scientific_rows,
+                    pa.array(
+                        [f"{float(value):.5E}" for value in ids.take(scientific_rows).to_pylist()],
+                        type=pa.string(),
+                    ),
                 )
+            ],
+        )
+        fields = [
+            ids,
+            part.column("first_name"),
+            part.column("last_name"),
+            part.column("name"),
+            part.column("email"),
+            part.column("phone"),
+            part.column("whatsapp_phone"),
+            pc.replace_substring(part.column("tags"), ";", ", "),
+            _local_datetime(part.column("subscribed")),
+            _local_datetime(part.column("last_interaction")),
+            text.patched(
+                constant("", size, pa.string()),
+                [(np.flatnonzero(multiline), constant(MULTILINE_NOTE, int(multiline.sum())))],
+            ),
+        ]
+        eol = "\r\n" if excel else "\n"
+        lines = text.concat(
+            pc.binary_join_element_wise(
+                *(_csv_field(values, delimiter) for values in fields), delimiter
+            ),
+            eol,
+        )
+        header_line = delimiter.join(
+            _csv_quoted(name, delimiter) for name in [*header, NOTES_HEADER]
+        )
+        content = (header_line + eol).encode() + _utf8_bytes(lines)
+        if encoding != "utf-8":
+            content = content.decode("utf-8").encode(encoding, errors="replace")
+        (folder / file_name).write_bytes(content)
+
+        # A quoted line break inside a cell moves every later record one line down.
+        line_numbers = 2 + np.concatenate([[0], np.cumsum(1 + multiline)[:-1]])
+        log = DefectLog(size)
+        log.add("scientific_notation_id", scientific)
+        log.add("multiline_cell", multiline)
+        truth_parts.append(
+            truth_table(
+                "manychat",
+                "subscribers_csv",
+                text.concat(f"{file_name}:", text.decimal(line_numbers)),
+                manychat.person_id[rows],
+                None,
+                log,
             )
-            line += 1 + notes.count("\n")
-        text = buffer.getvalue()
-        (folder / file_name).write_bytes(text.encode(encoding, errors="replace"))
-    truth = pd.DataFrame(
-        truth_rows,
-        columns=[
-            "source",
-            "entity",
-            "record_id",
-            "person_id",
-            "company_id",
-            "in_source",
-            "defects",
-        ],
+        )
+    return pa.concat_tables(truth_parts)
+
+
+def _local_datetime(values: pa.ChunkedArray) -> pa.Array:
+    """'2026-01-05T14:03:00-03:00' as the ManyChat UI shows it: '2026-01-05 14:03:00'."""
+    return pc.replace_substring(
+        pc.utf8_slice_codeunits(values, 0, 19), "T", " ", max_replacements=1
     )
-    truth["person_id"] = pd.array(
-        np.concatenate([frame.iloc[rows]["_person_id"].to_numpy() for rows in parts]),
-        dtype="Int64",
-    )
-    truth["company_id"] = pd.array([None] * len(truth), dtype="Int64")
-    return truth
+
+
+CSV_SPECIAL = ('"', "\r", "\n")
+
+
+def _csv_field(values, delimiter: str) -> pa.Array:
+    """Cells as Python's csv.writer (QUOTE_MINIMAL) writes them; null as empty."""
+    values = pc.fill_null(values, "")
+    special = pc.match_substring(values, delimiter)
+    for character in CSV_SPECIAL:
+        special = pc.or_(special, pc.match_substring(values, character))
+    quoted = text.concat('"', pc.replace_substring(values, '"', '""'), '"')
+    return pc.if_else(special, quoted, values)
+
+
+def _csv_quoted(value: str, delimiter: str) -> str:
+    if any(character in value for character in (delimiter, *CSV_SPECIAL)):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _utf8_bytes(values: pa.Array) -> bytes:
+    """All values of a string array without nulls, back to back."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if values.null_count:
+        raise ValueError("_utf8_bytes needs a string array without nulls")
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    data = values.buffers()[2]
+    if data is None:
+        return b""
+    return data.to_pybytes()[offsets[0] : offsets[-1]]
 
 
 def _write_spend(spend: pd.DataFrame, folder: Path) -> int:
@@ -320,92 +407,90 @@ def _write_spend(spend: pd.DataFrame, folder: Path) -> int:
     return len(spend)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def _write_csv(table: pa.Table, path: Path) -> None:
     """pyarrow's CSV writer: several times faster than pandas' for a million rows."""
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
 
 
-def _write_hubspot_import(world: World, folder: Path) -> None:
+def _import_table(table: pa.Table, columns: dict[str, str]) -> pa.Table:
+    """The chosen columns of `table`, under their names in HubSpot's import UI."""
+    return pa.table({label: table.column(name) for name, label in columns.items()})
+
+
+def _live(table: pa.Table) -> pa.Table:
+    return table.filter(pc.invert(table.column("archived")))
+
+
+def _write_import_companies(companies: Companies, path: Path) -> None:
     """CSV files for HubSpot's import UI, imported in this order: companies, contacts, deals."""
-    folder.mkdir(parents=True, exist_ok=True)
-    companies = world.companies[~world.companies["archived"]]
-    companies.rename(
-        columns={
-            "name": "Company name",
-            "domain": "Company Domain Name",
-            "phone": "Phone Number",
-            "city": "City",
-            "state": "State/Region",
-            "country": "Country/Region",
-            "industry": "Industry",
-            "especialidade_medica": "Especialidade médica",
-        }
-    )[
-        [
-            "Company name",
-            "Company Domain Name",
-            "Phone Number",
-            "City",
-            "State/Region",
-            "Country/Region",
-            "Industry",
-            "Especialidade médica",
-        ]
-    ].pipe(_write_csv, folder / "import_companies.csv")
-    domains = world.companies_truth["domain"].to_numpy(object)
-    contacts = world.contacts[~world.contacts["archived"]].copy()
-    contacts["Company Domain Name"] = domains[contacts["_company_index"].to_numpy()]
-    contacts.rename(
-        columns={
-            "firstname": "First Name",
-            "lastname": "Last Name",
-            "email": "Email",
-            "phone": "Phone Number",
-            "mobilephone": "Mobile Phone Number",
-            "city": "City",
-            "state": "State/Region",
-            "lifecyclestage": "Lifecycle Stage",
-            "consentimento_whatsapp": "Consentimento WhatsApp",
-        }
-    )[
-        [
-            "First Name",
-            "Last Name",
-            "Email",
-            "Phone Number",
-            "Mobile Phone Number",
-            "City",
-            "State/Region",
-            "Lifecycle Stage",
-            "Consentimento WhatsApp",
-            "Company Domain Name",
-        ]
-    ].pipe(_write_csv, folder / "import_contacts.csv")
-    email_by_contact = world.contacts.set_index("_person_id")["email"]
-    email_by_contact = email_by_contact[~email_by_contact.index.duplicated()]
-    deals = world.deals[~world.deals["archived"]].copy()
-    deals["Contact Email"] = email_by_contact.reindex(deals["_person_id"]).to_numpy(object)
-    company_index = pd.to_numeric(deals["_company_id"], errors="coerce")
-    deals["Company Domain Name"] = [
-        None if pd.isna(value) else domains[int(value) - 1] for value in company_index
-    ]
-    deals.rename(
-        columns={
-            "dealname": "Deal Name",
-            "pipeline": "Pipeline",
-            "dealstage": "Deal Stage",
-            "amount": "Amount",
-            "closedate": "Close Date",
-        }
-    )[
-        [
-            "Deal Name",
-            "Pipeline",
-            "Deal Stage",
-            "Amount",
-            "Close Date",
-            "Contact Email",
-            "Company Domain Name",
-        ]
-    ].pipe(_write_csv, folder / "import_deals.csv")
+    _write_csv(
+        _import_table(
+            _live(companies.records),
+            {
+                "name": "Company name",
+                "domain": "Company Domain Name",
+                "phone": "Phone Number",
+                "city": "City",
+                "state": "State/Region",
+                "country": "Country/Region",
+                "industry": "Industry",
+                "especialidade_medica": "Especialidade médica",
+            },
+        ),
+        path,
+    )
+
+
+def _write_import_contacts(contacts: Contacts, companies: Companies, path: Path) -> None:
+    domains = companies.truth.column("domain").combine_chunks()
+    table = contacts.records.append_column(
+        "_company_domain", text.take(domains, contacts.company_index)
+    )
+    _write_csv(
+        _import_table(
+            _live(table),
+            {
+                "firstname": "First Name",
+                "lastname": "Last Name",
+                "email": "Email",
+                "phone": "Phone Number",
+                "mobilephone": "Mobile Phone Number",
+                "city": "City",
+                "state": "State/Region",
+                "lifecyclestage": "Lifecycle Stage",
+                "consentimento_whatsapp": "Consentimento WhatsApp",
+                "_company_domain": "Company Domain Name",
+            },
+        ),
+        path,
+    )
+
+
+def _write_import_deals(deals: Deals, contacts: Contacts, companies: Companies, path: Path) -> None:
+    domains = companies.truth.column("domain").combine_chunks()
+    # Each person's first contact record is row person_id - 1 (see Contacts).
+    if (deals.person_id > contacts.n_first_records).any():
+        raise ValueError("a deal belongs to a person without a first contact record")
+    emails = contacts.records.column("email").take(pa.array(deals.person_id - 1))
+    has_company = deals.company_id > 0
+    company_domains = text.null_where(
+        text.take(domains, np.where(has_company, deals.company_id - 1, 0)), ~has_company
+    )
+    table = deals.records.append_column("_contact_email", emails).append_column(
+        "_company_domain", company_domains
+    )
+    _write_csv(
+        _import_table(
+            _live(table),
+            {
+                "dealname": "Deal Name",
+                "pipeline": "Pipeline",
+                "dealstage": "Deal Stage",
+                "amount": "Amount",
+                "closedate": "Close Date",
+                "_contact_email": "Contact Email",
+                "_company_domain": "Company Domain Name",
+            },
+        ),
+        path,
+    )
