@@ -125,6 +125,8 @@ class ApiClient:
     session: requests.Session = field(default_factory=requests.Session)
     _proxies_by_host: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _environment_proxies: bool = field(default=False, repr=False)
+    # Counters are shared by the threads that fetch independent pages concurrently.
+    _counter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         # requests re-reads proxy settings from the environment on every call (about 0.4 ms,
@@ -199,7 +201,8 @@ class ApiClient:
         limiter = self.limiters.get(bucket)
         if limiter is not None:
             limiter.acquire()
-        self.requests_sent += 1
+        with self._counter_lock:
+            self.requests_sent += 1
         target = url or f"{self.base_url}{path}"
         try:
             response = self.session.request(
@@ -276,7 +279,8 @@ class ApiClient:
 
     def _before_sleep(self, method: str, path: str) -> Callable[[RetryCallState], None]:
         def log(state: RetryCallState) -> None:
-            self.retries += 1
+            with self._counter_lock:
+                self.retries += 1
             reason = getattr(state.outcome.exception(), "reason", "error")
             logger.info(
                 "%s %s %s: %s, retry %d in %.1f s",

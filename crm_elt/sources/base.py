@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -141,3 +143,26 @@ def prefetched(pages: Iterable[T], depth: int = 4) -> Iterator[T]:
     finally:
         stop.set()
         worker.join(timeout=5)
+
+
+def fetched_concurrently(
+    tasks: Iterable[Callable[[], T]], workers: int = 2, ahead: int = 8
+) -> Iterator[T]:
+    """Run independent `tasks` (each fetches one page) on `workers` threads, results in order.
+
+    For pages whose requests do not depend on each other (e.g. association batches of known
+    ids), so one request is on the wire while another response is decoded and a third page
+    written. At most `ahead` results wait for the caller; an exception is raised where its
+    result would have arrived, and a caller that stops early cancels what has not started.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+    pending: deque[Future[T]] = deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(task))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

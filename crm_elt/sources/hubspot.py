@@ -21,12 +21,13 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from crm_elt.dataset import HUBSPOT_MODIFIED_PROPERTY, HUBSPOT_OBJECT_TYPES
 from crm_elt.http import ApiClient, RetryPolicy, SlidingWindowLimiter
 from crm_elt.progress import Progress
 from crm_elt.settings import Settings
-from crm_elt.sources.base import ExtractResult, prefetched, tracked_stream
+from crm_elt.sources.base import ExtractResult, fetched_concurrently, prefetched, tracked_stream
 from crm_elt.warehouse import (
     RawRecord,
     StreamStats,
@@ -338,7 +339,8 @@ class _Extractor:
         progress = Progress(f"{SOURCE}.associations")
         buffer: list[RawRecord] = []
         live_ids = {from_type: self._live_ids(from_type) for from_type, _ in ASSOCIATION_PAIRS}
-        for from_type, to_type, results in prefetched(self._association_batches(live_ids)):
+        batches = fetched_concurrently(self._association_batches(live_ids))
+        for from_type, to_type, results in batches:
             stats.pages += 1
             buffer += association_records(from_type, to_type, results)
             if len(buffer) >= FLUSH_RECORDS:
@@ -359,18 +361,22 @@ class _Extractor:
             )
 
     def _association_batches(self, live_ids: dict[str, list[str]]):
-        """(from type, to type, v4 batch-read results with every page) per batch of ids."""
+        """One task per batch of ids, each independent of the others."""
         for from_type, to_type in ASSOCIATION_PAIRS:
             ids = live_ids[from_type]
             for start in range(0, len(ids), ASSOCIATION_BATCH):
                 batch = ids[start : start + ASSOCIATION_BATCH]
-                payload = self.client.post(
-                    f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
-                    body={"inputs": [{"id": record_id} for record_id in batch]},
-                )
-                results = list(payload.get("results", []))
-                results += self._remaining_association_pages(from_type, to_type, results)
-                yield from_type, to_type, results
+                yield partial(self._association_batch, from_type, to_type, batch)
+
+    def _association_batch(self, from_type, to_type, batch) -> tuple[str, str, list[dict]]:
+        """(from type, to type, v4 batch-read results with every page) for a batch of ids."""
+        payload = self.client.post(
+            f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
+            body={"inputs": [{"id": record_id} for record_id in batch]},
+        )
+        results = list(payload.get("results", []))
+        results += self._remaining_association_pages(from_type, to_type, results)
+        return from_type, to_type, results
 
     def _remaining_association_pages(self, from_type, to_type, results) -> list[dict]:
         extra = []
