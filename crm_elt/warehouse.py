@@ -366,46 +366,44 @@ def reconcile_deletions(
         where load_id = $load_id and source = $source and entity = $entity
     """
     params = {"load_id": load_id, "source": source, "entity": entity, "detected_at": detected_at}
+
+    def add_versions(versions_sql: str) -> int:
+        """Insert (record_key, modified_at, record) rows as new versions stamped by this load."""
+        return con.execute(
+            f"""
+            insert into {table}
+            select record_key, md5(record::varchar), modified_at, record, $detected_at, $load_id
+            from ({versions_sql})
+            on conflict do nothing
+            """,
+            params,
+        ).fetchall()[0][0]
+
     con.execute("begin transaction")
     try:
-        deleted = con.execute(
+        deleted = add_versions(
             f"""
-            insert into {table}
-            select record_key, md5(tombstone::varchar), modified_at, tombstone,
-                $detected_at, $load_id
-            from (
-                select current.*, json_merge_patch(
-                    current.record,
-                    json_object('deleted', true, 'deleted_detected_at', $detected_at)
-                ) as tombstone
-                from ({current_versions_sql(table)}) as current
-                where not coalesce((current.record ->> 'deleted')::boolean, false)
-                    and current.record_key not in (select record_key from ({seen}))
-            )
-            on conflict do nothing
-            """,
-            params,
-        ).fetchall()[0][0]
-        restored = con.execute(
+            select record_key, modified_at, json_merge_patch(
+                record, json_object('deleted', true, 'deleted_detected_at', $detected_at)
+            ) as record
+            from ({current_versions_sql(table)})
+            where not coalesce((record ->> 'deleted')::boolean, false)
+                and record_key not in (select record_key from ({seen}))
+            """
+        )
+        restored = add_versions(
             f"""
-            insert into {table}
-            select record_key, md5(revived::varchar), modified_at, revived,
-                $detected_at, $load_id
-            from (
-                select received.record_key, received.modified_at, json_merge_patch(
-                    received.record, json_object('restored_detected_at', $detected_at)
-                ) as revived
-                from ({current_versions_sql(table)}) as current
-                join ({seen}) as seen using (record_key)
-                join {table} as received
-                    on received.record_key = seen.record_key
-                    and received.record_hash = seen.record_hash
-                where coalesce((current.record ->> 'deleted')::boolean, false)
-            )
-            on conflict do nothing
-            """,
-            params,
-        ).fetchall()[0][0]
+            select received.record_key, received.modified_at, json_merge_patch(
+                received.record, json_object('restored_detected_at', $detected_at)
+            ) as record
+            from ({current_versions_sql(table)}) as current
+            join ({seen}) as seen using (record_key)
+            join {table} as received
+                on received.record_key = seen.record_key
+                and received.record_hash = seen.record_hash
+            where coalesce((current.record ->> 'deleted')::boolean, false)
+            """
+        )
         # Keys of runs killed before this point are useless too: runs are serialized.
         con.execute("delete from _elt.seen_keys where source = ? and entity = ?", [source, entity])
         con.execute("commit")
