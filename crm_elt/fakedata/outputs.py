@@ -325,23 +325,16 @@ def _write_manychat_csvs(
                 [(np.flatnonzero(multiline), constant(MULTILINE_NOTE, int(multiline.sum())))],
             ),
         ]
-        eol = "\r\n" if excel else "\n"
-        lines = text.concat(
-            pc.binary_join_element_wise(
-                *(_csv_field(values, delimiter) for values in fields), delimiter
-            ),
-            eol,
+        content = text.csv_text(
+            [*header, NOTES_HEADER], fields, delimiter, "\r\n" if excel else "\n"
         )
-        header_line = delimiter.join(
-            _csv_quoted(name, delimiter) for name in [*header, NOTES_HEADER]
-        )
-        content = (header_line + eol).encode() + _utf8_bytes(lines)
         if encoding != "utf-8":
             content = content.decode("utf-8").encode(encoding, errors="replace")
         (folder / file_name).write_bytes(content)
 
         # A quoted line break inside a cell moves every later record one line down.
-        line_numbers = 2 + np.concatenate([[0], np.cumsum(1 + multiline)[:-1]])
+        lines_taken = 1 + multiline.astype(np.int64)
+        line_numbers = 2 + np.cumsum(lines_taken) - lines_taken
         log = DefectLog(size)
         log.add("scientific_notation_id", scientific)
         log.add("multiline_cell", multiline)
@@ -363,39 +356,6 @@ def _local_datetime(values: pa.ChunkedArray) -> pa.Array:
     return pc.replace_substring(
         pc.utf8_slice_codeunits(values, 0, 19), "T", " ", max_replacements=1
     )
-
-
-CSV_SPECIAL = ('"', "\r", "\n")
-
-
-def _csv_field(values, delimiter: str) -> pa.Array:
-    """Cells as Python's csv.writer (QUOTE_MINIMAL) writes them; null as empty."""
-    values = pc.fill_null(values, "")
-    special = pc.match_substring(values, delimiter)
-    for character in CSV_SPECIAL:
-        special = pc.or_(special, pc.match_substring(values, character))
-    quoted = text.concat('"', pc.replace_substring(values, '"', '""'), '"')
-    return pc.if_else(special, quoted, values)
-
-
-def _csv_quoted(value: str, delimiter: str) -> str:
-    if any(character in value for character in (delimiter, *CSV_SPECIAL)):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-def _utf8_bytes(values: pa.Array) -> bytes:
-    """All values of a string array without nulls, back to back."""
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if values.null_count:
-        raise ValueError("_utf8_bytes needs a string array without nulls")
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[
-        values.offset : values.offset + len(values) + 1
-    ]
-    data = values.buffers()[2]
-    if data is None:
-        return b""
-    return data.to_pybytes()[offsets[0] : offsets[-1]]
 
 
 def _write_spend(spend: pd.DataFrame, folder: Path) -> int:

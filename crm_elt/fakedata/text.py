@@ -161,3 +161,49 @@ def datetimes(epoch_ms: np.ndarray, suffix: str, milliseconds: bool) -> pa.Array
 def iso_utc(epoch_ms: np.ndarray) -> pa.Array:
     """HubSpot's wire format for datetimes: 2024-09-11T13:27:39.356Z."""
     return datetimes(epoch_ms, "Z", milliseconds=True)
+
+
+def csv_text(header: Sequence[str], columns: Sequence[Piece], delimiter: str, eol: str) -> bytes:
+    """A CSV file in UTF-8, quoted as Python's csv.writer quotes (QUOTE_MINIMAL), null as empty.
+
+    Like csv.writer, a cell is quoted when it holds the delimiter, a quote or a line break;
+    unlike it, a lone carriage return is quoted too, whatever `eol` is. Takes at least two
+    columns (csv.writer would quote a lone empty cell).
+    """
+    if len(columns) < 2:
+        raise ValueError("csv_text writes at least two columns")
+    cells = [_csv_cells(values, delimiter) for values in columns]
+    lines = concat(pc.binary_join_element_wise(*cells, delimiter), eol)
+    first = delimiter.join(_csv_cell(name, delimiter) for name in header) + eol
+    return first.encode() + _joined_utf8(lines)
+
+
+_CSV_SPECIAL = ('"', "\r", "\n")
+
+
+def _csv_cells(values: Piece, delimiter: str) -> pa.Array:
+    values = pc.fill_null(values, "")
+    special = pc.match_substring(values, delimiter)
+    for character in _CSV_SPECIAL:
+        special = pc.or_(special, pc.match_substring(values, character))
+    quoted = concat('"', pc.replace_substring(values, '"', '""'), '"')
+    return pc.if_else(special, quoted, values)
+
+
+def _csv_cell(value: str, delimiter: str) -> str:
+    if any(character in value for character in (delimiter, *_CSV_SPECIAL)):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _joined_utf8(values: pa.Array | pa.ChunkedArray) -> bytes:
+    """Every value of a string array without nulls, back to back, as UTF-8 bytes."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.null_count:
+        raise ValueError("_joined_utf8 takes no nulls")
+    if len(values) == 0:
+        return b""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)
+    start, end = offsets[values.offset], offsets[values.offset + len(values)]
+    return values.buffers()[2].to_pybytes()[start:end]
