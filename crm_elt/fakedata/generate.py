@@ -178,6 +178,10 @@ def column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy()
 
 
+def _is_ilpi(people: pa.Table) -> np.ndarray:
+    return pc.equal(people.column("interest"), "ilpi").to_numpy()
+
+
 def truth_table(source, entity, record_ids, person_ids, company_ids, log: DefectLog) -> pa.Table:
     size = len(record_ids)
 
@@ -206,7 +210,6 @@ def truth_table(source, entity, record_ids, person_ids, company_ids, log: Defect
 class Companies:
     truth: pa.Table  # the real companies (truth/companies.parquet)
     records: pa.Table  # HubSpot's company records
-    company_id: np.ndarray  # the real company of each record
 
 
 @dataclass
@@ -238,10 +241,13 @@ class ManyChat:
 
 
 class WorldBuilder:
-    """Builds the sources one table at a time; call the methods in the order they appear.
+    """Builds the sources one table at a time, in the order of STEPS.
 
-    The order is part of the output: every method draws from the same random generator.
+    The order is part of the output: every step draws from the same random generator, so a
+    step called out of order raises rather than quietly giving other data.
     """
+
+    STEPS = ("spend", "persons", "companies", "contacts", "deals", "hotmart", "manychat")
 
     def __init__(self, seed: int, contacts: int, as_of: date, rates: DefectRates):
         self.rng = np.random.default_rng(seed)
@@ -256,10 +262,18 @@ class WorldBuilder:
         self.n_hotmart_only = max(1, contacts // 5)
         self.n_manychat_only = max(1, contacts // 10)
         self.channel_weights: np.ndarray | None = None
-        self.persons: pa.Table | None = None
+        self.person_table: pa.Table | None = None
+        self.steps_done = 0
         self.truth: list[pa.Table] = []
 
+    def _start(self, step: str) -> None:
+        expected = self.STEPS[self.steps_done] if self.steps_done < len(self.STEPS) else None
+        if step != expected:
+            raise RuntimeError(f"WorldBuilder.{step}() called when {expected}() was due")
+        self.steps_done += 1
+
     def spend(self) -> pd.DataFrame:
+        self._start("spend")
         months = month_starts(self.as_of)
         growth = np.linspace(0.7, 1.3, len(months))
         rows, weights = [], np.zeros((len(months), len(CHANNELS)))
@@ -279,8 +293,9 @@ class WorldBuilder:
         self.channel_weights = weights / weights.sum()
         return pd.DataFrame(rows, columns=["month", "channel", "amount", "currency"])
 
-    def build_persons(self) -> pa.Table:
+    def persons(self) -> pa.Table:
         """Every real person: HubSpot's first, then Hotmart-only, then ManyChat-only ones."""
+        self._start("persons")
         rng, pools = self.rng, self.pools
         size = self.n_hubspot_persons + self.n_hotmart_only + self.n_manychat_only
         weights = self.channel_weights
@@ -309,7 +324,7 @@ class WorldBuilder:
         city_index = rng.integers(0, len(pools.cities), size)
         interest = np.where(rng.random(size) < 0.55, 0, 1)
         cpf = rng.integers(0, 10**11, size)
-        self.persons = pa.table(
+        self.person_table = pa.table(
             {
                 "person_id": person_ids,
                 "first_name": pick(pools.first_names, first_index),
@@ -329,9 +344,10 @@ class WorldBuilder:
                 "in_hubspot": np.arange(size) < self.n_hubspot_persons,
             }
         )
-        return self.persons
+        return self.person_table
 
     def companies(self) -> Companies:
+        self._start("companies")
         rng, pools, rates = self.rng, self.pools, self.rates
         size = max(5, self.contacts_wanted // 20)
         specialties = list(SPECIALTIES)
@@ -429,10 +445,11 @@ class WorldBuilder:
         self.truth.append(
             truth_table("hubspot", "companies", ids, None, company_ids[source_rows], log)
         )
-        return Companies(truth, records, company_ids[source_rows])
+        return Companies(truth, records)
 
     def contacts(self, companies: Companies) -> Contacts:
-        rng, rates, persons = self.rng, self.rates, self.persons
+        self._start("contacts")
+        rng, rates, persons = self.rng, self.rates, self.person_table
         n_persons, n_duplicates = self.n_hubspot_persons, self.n_duplicates
         size = n_persons + n_duplicates
         person_row = np.concatenate(
@@ -581,6 +598,7 @@ class WorldBuilder:
         return Contacts(records, person_id, company_index[keep], n_persons)
 
     def deals(self, contacts: Contacts) -> Deals:
+        self._start("deals")
         rng, rates = self.rng, self.rates
         records = contacts.records
         n_contacts = records.num_rows
@@ -686,7 +704,8 @@ class WorldBuilder:
         return Deals(deals, associations, person_id, deal_company)
 
     def hotmart(self) -> Hotmart:
-        rng, rates, persons = self.rng, self.rates, self.persons
+        self._start("hotmart")
+        rng, rates, persons = self.rng, self.rates, self.person_table
         n_hubspot_persons, contacts = self.n_hubspot_persons, self.contacts_wanted
         size = max(1, contacts // 2)
         hubspot_buyers = rng.choice(
@@ -701,7 +720,7 @@ class WorldBuilder:
         people = persons.take(pa.array(buyer_rows))
         person_id = column(people, "person_id")
         # PRODUCTS lists the four ilpi products, then the four estetica ones.
-        line_start = np.where(column(people, "interest") == "ilpi", 0, 4)
+        line_start = np.where(_is_ilpi(people), 0, 4)
         product_pick = rng.integers(0, 4, size)
         product = line_start + product_pick
         statuses = list(HOTMART_STATUSES)
@@ -823,7 +842,8 @@ class WorldBuilder:
         return Hotmart(sales, users_table)
 
     def manychat(self) -> ManyChat:
-        rng, rates, persons = self.rng, self.rates, self.persons
+        self._start("manychat")
+        rng, rates, persons = self.rng, self.rates, self.person_table
         n_hubspot_persons = self.n_hubspot_persons
         size = max(1, int(self.contacts_wanted * 0.4))
         from_hubspot = rng.choice(n_hubspot_persons, size=int(size * 0.6), replace=False)
@@ -850,7 +870,7 @@ class WorldBuilder:
         tag_sets = [
             ";".join(MANYCHAT_TAGS[line][: 1 + count]) for line in INTERESTS for count in range(3)
         ]
-        line_index = np.where(column(people, "interest") == "ilpi", 0, 1)
+        line_index = np.where(_is_ilpi(people), 0, 1)
         tags = pick(tag_sets, line_index * 3 + rng.integers(0, 3, size))
         ids = text.decimal(rng.choice(9 * 10**15, size, replace=False) + 10**15)
         gender = rng.random(size) < 0.6

@@ -125,7 +125,7 @@ def write_world(
     counts["marketing_spend_rows"] = _write_spend(
         builder.spend(), out / "input" / "marketing_spend"
     )
-    persons = builder.build_persons()
+    persons = builder.persons()
 
     companies = builder.companies()
     counts["hubspot_companies"] = _write_parquet(

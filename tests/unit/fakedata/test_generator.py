@@ -270,3 +270,12 @@ def test_generator_cli_rejects_bad_rates(tmp_path):
     )
     assert completed.returncode == 2
     assert completed.stderr.strip() == "error: --invalid-email-rate must be within 0..1: 1.5"
+
+
+def test_world_builder_refuses_steps_out_of_order():
+    from crm_elt.fakedata.generate import WorldBuilder
+
+    builder = WorldBuilder(seed=1, contacts=100, as_of=AS_OF, rates=DefectRates())
+    builder.spend()
+    with pytest.raises(RuntimeError, match=r"companies\(\) called when persons\(\) was due"):
+        builder.companies()
