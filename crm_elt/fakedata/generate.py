@@ -835,9 +835,15 @@ class WorldBuilder:
         # One buyer and one producer row per sale, ordered by transaction (all have 14 digits,
         # so numeric order is text order), the buyer first.
         by_transaction = np.argsort(transaction_numbers, kind="stable")
-        interleaved = np.column_stack([by_transaction, by_transaction + size]).ravel()
-        users_table = (
-            pa.concat_tables([buyers, producers]).combine_chunks().take(pa.array(interleaved))
+        interleaved = pa.array(np.column_stack([by_transaction, by_transaction + size]).ravel())
+        # Column by column, so only one column is ever held twice.
+        users_table = pa.table(
+            {
+                name: pa.chunked_array(
+                    [*buyers.column(name).chunks, *producers.column(name).chunks]
+                ).take(interleaved)
+                for name in buyers.column_names
+            }
         )
         return Hotmart(sales, users_table)
 
