@@ -41,6 +41,7 @@ logger = logging.getLogger("crm_elt.sources.csv_files")
 DELIMITERS = (",", ";", "\t", "|")
 MAX_FIELD_CHARS = 100_000
 _FORMULA_START = ("=", "@")
+_QUOTED = re.compile(r'"[^"]*"')  # a quoted cell; an escaped quote "" splits it in two, harmlessly
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -81,7 +82,9 @@ def detect_encoding(data: bytes) -> str:
 
 
 def detect_delimiter(header_line: str) -> str:
-    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    """The delimiter used most in the header line, outside quoted names (`,` if none)."""
+    unquoted = _QUOTED.sub("", header_line)
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in DELIMITERS}
     best = max(counts, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
 

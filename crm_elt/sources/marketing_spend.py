@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from crm_elt.settings import Settings
@@ -34,27 +35,53 @@ HEADER_MAP = {
     "currency": "currency",
     "moeda": "currency",
 }
+_THOUSANDS_DOTS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 _MONTH_FORMATS = (
-    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})(-\d{1,2})?$"),
-    re.compile(r"^(?P<month>\d{1,2})/(?P<year>\d{4})$"),
-    re.compile(r"^(?P<year>\d{4})/(?P<month>\d{1,2})$"),
+    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})(-(?P<day>\d{1,2}))?$"),
+    re.compile(r"^(?P<month>\d{1,2})/(?P<year>\d{4})(?P<day>)$"),
+    re.compile(r"^(?P<year>\d{4})/(?P<month>\d{1,2})(?P<day>)$"),
 )
 
 
 def parse_month(text: str) -> str | None:
+    """'2026-03', '2026-3', '2026-03-31', '03/2026', '2026/03' -> '2026-03'; otherwise None.
+
+    A full date must be a real day: '2026-02-31' is a typo, not February.
+    """
     for pattern in _MONTH_FORMATS:
         match = pattern.match(text.strip())
         if match and 1 <= int(match["month"]) <= 12 and 2000 <= int(match["year"]) <= 2100:
+            if match["day"] and not _is_day_of(
+                int(match["year"]), int(match["month"]), int(match["day"])
+            ):
+                return None
             return f"{match['year']}-{int(match['month']):02d}"
     return None
 
 
+def _is_day_of(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_amount(text: str) -> Decimal | None:
-    """'R$ 1.234,56' -> 1234.56; '1234.56' -> 1234.56; anything else -> None."""
-    cleaned = re.sub(r"^(R\$|BRL)\s*", "", text.strip(), flags=re.IGNORECASE).replace(" ", "")
+    """'R$ 1.234,56' -> 1234.56; '1234.56' -> 1234.56; anything else -> None.
+
+    Dots alone are thousands separators when they can be nothing else ('1.234.567') or after
+    `R$` ('R$ 1.234', Brazilian notation); a single dot otherwise is a decimal point.
+    """
+    stripped = text.strip()
+    cleaned = re.sub(r"^(R\$|BRL)\s*", "", stripped, flags=re.IGNORECASE).replace(" ", "")
     if not re.fullmatch(r"-?[\d.,]+", cleaned):
         return None
-    if "," in cleaned and (cleaned.rfind(",") > cleaned.rfind(".")):
+    if _THOUSANDS_DOTS.fullmatch(cleaned) and (
+        cleaned.count(".") > 1 or stripped.upper().startswith("R$")
+    ):
+        cleaned = cleaned.replace(".", "")
+    elif "," in cleaned and (cleaned.rfind(",") > cleaned.rfind(".")):
         cleaned = cleaned.replace(".", "").replace(",", ".")
     else:
         cleaned = cleaned.replace(",", "")
