@@ -57,7 +57,7 @@ class StreamStats:
     received: int = 0
     inserted: int = 0
     retries: int = 0
-    requests: int = 0  # HTTP requests sent, retries included (not kept in the load log)
+    requests: int = 0  # HTTP requests sent, retries included
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,8 @@ def ensure_elt_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Warehouses created before the column existed gain it here.
+    con.execute("alter table _elt.load_log add column if not exists requests integer")
     con.execute(
         """
         create table if not exists _elt.quarantine (
@@ -453,7 +455,12 @@ def log_load(
     ensure_elt_schema(con)
     finished_at = utc_now()
     con.execute(
-        "insert into _elt.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """
+        insert into _elt.load_log by name
+        select ? as load_id, ? as source, ? as stream, ? as started_at, ? as finished_at,
+            ? as pages, ? as records_received, ? as records_inserted, ? as retries,
+            ? as duration_s, ? as outcome, ? as error, ? as requests
+        """,
         [
             load_id,
             source,
@@ -467,6 +474,7 @@ def log_load(
             (finished_at - started_at).total_seconds(),
             outcome,
             error,
+            stats.requests,
         ],
     )
 

@@ -234,3 +234,35 @@ def test_keys_seen_by_a_killed_run_do_not_count_for_the_next(settings):
         )
         assert sweep(con, "b", 2) == (1, 0)
         assert current_links(con)["deals:1->contacts:3"] is True
+
+
+def test_load_log_keeps_requests_and_older_warehouses_gain_the_column(settings):
+    from crm_elt.warehouse import StreamStats, log_load, utc_now
+
+    with open_warehouse(settings) as con:
+        con.execute("create schema if not exists _elt")
+        con.execute(  # the load log as it was before requests were counted
+            """
+            create or replace table _elt.load_log (
+                load_id varchar not null, source varchar not null, stream varchar not null,
+                started_at timestamp not null, finished_at timestamp not null,
+                pages integer not null, records_received bigint not null,
+                records_inserted bigint not null, retries integer not null,
+                duration_s double not null, outcome varchar not null, error varchar
+            )
+            """
+        )
+        stats = StreamStats(pages=3, received=250, inserted=240, retries=1, requests=4)
+        log_load(
+            con,
+            load_id="a",
+            source="hubspot",
+            stream="contacts",
+            started_at=utc_now(),
+            stats=stats,
+            outcome="success",
+        )
+        logged = con.execute(
+            "select pages, records_received, retries, requests, outcome from _elt.load_log"
+        ).fetchall()
+    assert logged == [(3, 250, 1, 4, "success")]

@@ -78,7 +78,14 @@ def test_faulty_apis_end_identical_to_a_fault_free_run(small_dataset, tmp_path, 
     assert raw_versions(settings, SCHEMAS) == fault_free
     with open_warehouse(settings, read_only=True) as con:
         retries = con.execute("select sum(retries) from _elt.load_log").fetchall()[0][0]
+        short_counted = con.execute(
+            """
+            select source, stream from _elt.load_log
+            where source in ('hubspot', 'hotmart') and requests < pages + retries
+            """
+        ).fetchall()
     assert retries >= sum(injected.values()) - injected.get("slow", 0)
+    assert short_counted == []  # every page and every retry was a request
 
 
 KILL_SCRIPT = """
