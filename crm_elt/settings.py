@@ -21,6 +21,10 @@ ENVIRONMENTS = ("dev", "hml", "prd")
 # How Hotmart's sales history is asked for every status: whether the real API accepts a
 # repeated or comma-joined `transaction_status` is unconfirmed, one pass per status always works.
 HOTMART_STATUS_FILTERS = ("per_status", "repeated", "comma")
+# Which CSV subscribers are looked up in the ManyChat API after each load: none; those first
+# seen or changed in an export since their last lookup; or every one (a full refresh). Off
+# unless set, so tests and tools without .env call no API; .env.example sets `new`.
+MANYCHAT_ENRICH_MODES = ("off", "new", "all")
 DEFAULT_SANDBOX_PORT = 8765
 _TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -52,6 +56,7 @@ class Settings:
     hotmart_client_secret: str = field(repr=False)
     hotmart_basic_token: str = field(repr=False)
     manychat_token: str = field(repr=False, default="")
+    manychat_enrich: str = "off"
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -160,6 +165,12 @@ def load_settings(
     )
     if manychat_header_map_file is not None and not manychat_header_map_file.is_file():
         raise SettingsError(f"MANYCHAT_HEADER_MAP_FILE={header_map_raw!r} is invalid: no such file")
+    manychat_enrich = get("MANYCHAT_ENRICH", "off")
+    if manychat_enrich not in MANYCHAT_ENRICH_MODES:
+        raise SettingsError(
+            f"MANYCHAT_ENRICH={manychat_enrich!r} is invalid: expected one of "
+            f"{', '.join(MANYCHAT_ENRICH_MODES)}"
+        )
 
     return Settings(
         environment=environment,
@@ -195,6 +206,7 @@ def load_settings(
         ),
         hotmart_basic_token=get("HOTMART_BASIC_TOKEN", SANDBOX_CREDENTIALS.hotmart_basic_token),
         manychat_token=get("MANYCHAT_TOKEN", SANDBOX_CREDENTIALS.manychat_token),
+        manychat_enrich=manychat_enrich,
     )
 
 

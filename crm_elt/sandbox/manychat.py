@@ -1,5 +1,6 @@
-"""ManyChat emulator (API_NOTES.md §3.1): `Bearer page_id:key`, subscriber lookups, tags,
-flows; failures are HTTP 400 with `status: error`; every write is recorded for tests.
+"""ManyChat emulator (API_NOTES.md §3.1): `Bearer page_id:key`, page info, subscriber lookups
+(getInfo by id; findBySystemField by email or phone, exact match, the first subscriber that
+has it), tags, flows; failures are HTTP 400 with `status: error`; every write is recorded.
 
 Dataset columns beyond MANYCHAT_COLUMNS are served as text `custom_fields`."""
 
@@ -17,8 +18,10 @@ from crm_elt.sandbox.hubspot import RateLimiter
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
 
 WRITE_PATHS = ("/fb/subscriber/addTag", "/fb/subscriber/addTagByName", "/fb/sending/sendFlow")
+PAGE_NAME = "Sandbox Page"
 # Requests per second per token, from the Swagger descriptions (API_NOTES §3.1).
 PER_SECOND_LIMITS = {
+    "/fb/page/getInfo": 100,
     "/fb/page/getTags": 100,
     "/fb/subscriber/findBySystemField": 50,
     "/fb/sending/sendFlow": 20,
@@ -55,6 +58,10 @@ class ManyChatEmulator:
         )
         self.tags = {name: index for index, name in enumerate(tag_names, start=1)}
         self.limiters = {path: RateLimiter(limit, 1.0) for path, limit in PER_SECOND_LIMITS.items()}
+        # findBySystemField returns one subscriber: the first one with that email or phone.
+        self.first_row_by = {
+            column: _first_row_by_value(subscribers, column) for column in ("email", "phone")
+        }
 
     def reset_rate_limits(self) -> None:
         for limiter in self.limiters.values():
@@ -75,6 +82,9 @@ class ManyChatEmulator:
         limiter = self.limiters.get(path)
         if self.config.rate_limits and limiter is not None and not limiter.take()[0]:
             return Response(429, {"status": "error", "message": "Too many requests"})
+        if path == "/fb/page/getInfo":
+            page_id = SANDBOX_CREDENTIALS.manychat_token.partition(":")[0]
+            return Response(200, {"status": "success", "data": _page(page_id)})
         if path == "/fb/page/getTags":
             tags = [{"id": tag_id, "name": name} for name, tag_id in self.tags.items()]
             return Response(200, {"status": "success", "data": tags})
@@ -85,13 +95,14 @@ class ManyChatEmulator:
             if bool(email) == bool(phone):
                 return manychat_error("Set exactly one of email or phone")
             column, value = ("email", email) if email else ("phone", phone)
-            matches = self.subscribers[self.subscribers[column] == value]
-            if matches.empty:
+            row = self.first_row_by[column].get(value)
+            if row is None:
                 if self.config.manychat_not_found_as_error:
                     return manychat_error("Subscriber does not exist", code=2011)
                 return Response(200, {"status": "success", "data": []})
             return Response(
-                200, {"status": "success", "data": _subscriber(matches.iloc[0], self.tags)}
+                200,
+                {"status": "success", "data": _subscriber(self.subscribers.iloc[row], self.tags)},
             )
         if path in WRITE_PATHS and request.method == "POST":
             return self._write(path, request)
@@ -127,26 +138,65 @@ class ManyChatEmulator:
         return Response(200, {"status": "success"})
 
 
+def _first_row_by_value(subscribers: pd.DataFrame, column: str) -> dict[str, int]:
+    if column not in subscribers:
+        return {}
+    values = subscribers[column].reset_index(drop=True).dropna()
+    first = values[~values.duplicated(keep="first")]
+    return dict(zip(first.astype(str), first.index, strict=True))
+
+
+def _page(page_id: str) -> dict:
+    return {
+        "id": int(page_id),
+        "name": PAGE_NAME,
+        "category": "Health/Beauty",
+        "avatar_link": None,
+        "username": "sandboxpage",
+        "about": "",
+        "description": "",
+        "is_pro": True,
+        "timezone": "America/Sao_Paulo",
+    }
+
+
+def _text(value: object) -> str | None:
+    """A dataset cell as the API sends it: text or null (never NaN, which is not JSON)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return str(value)
+
+
 def _subscriber(row: pd.Series, tag_ids: dict[str, int]) -> dict:
-    tags = [name for name in str(row.get("tags") or "").split(";") if name]
+    """The full subscriber object of API_NOTES §3.1; fields the dataset lacks are null."""
+    tags = [name for name in str(_text(row.get("tags")) or "").split(";") if name]
+    page_id = _text(row.get("page_id"))
     return {
         "id": str(row["id"]),
-        "page_id": row.get("page_id"),
-        "first_name": row.get("first_name"),
-        "last_name": row.get("last_name"),
-        "name": row.get("name"),
-        "gender": row.get("gender"),
-        "locale": row.get("locale"),
-        "timezone": row.get("timezone"),
-        "email": row.get("email"),
-        "phone": row.get("phone"),
-        "whatsapp_phone": row.get("whatsapp_phone"),
+        "page_id": page_id,
+        "user_refs": [],
+        "first_name": _text(row.get("first_name")),
+        "last_name": _text(row.get("last_name")),
+        "name": _text(row.get("name")),
+        "gender": _text(row.get("gender")),
+        "profile_pic": None,
+        "locale": _text(row.get("locale")),
+        "language": None,
+        "timezone": _text(row.get("timezone")),
+        "live_chat_url": f"https://manychat.com/fb{page_id}/chat/{row['id']}",
+        "last_input_text": None,
+        "email": _text(row.get("email")),
+        "phone": _text(row.get("phone")),
+        "whatsapp_phone": _text(row.get("whatsapp_phone")),
         "optin_email": bool(row.get("optin_email")),
         "optin_phone": bool(row.get("optin_phone")),
         "optin_whatsapp": bool(row.get("optin_whatsapp")),
-        "subscribed": row.get("subscribed"),
-        "last_interaction": row.get("last_interaction"),
-        "last_seen": row.get("last_seen"),
+        "is_followup_enabled": True,
+        "ig_username": None,
+        "ig_id": None,
+        "subscribed": _text(row.get("subscribed")),
+        "last_interaction": _text(row.get("last_interaction")),
+        "last_seen": _text(row.get("last_seen")),
         "custom_fields": [
             {
                 "id": number,

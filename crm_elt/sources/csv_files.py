@@ -3,9 +3,11 @@
 Files come from spreadsheets and UI exports: UTF-8 with or without BOM or Latin-1/cp1252,
 `,` `;` tab or `|` delimiters, multi-line quoted cells, header names in several spellings.
 A file is identified by its content hash, so putting it back loads nothing twice. A row that
-cannot be loaded goes to `_elt.quarantine` with file, line, field and reason; a file that
-cannot be read at all gets one quarantine row. Processed files move to the archive folder.
-Rows, quarantine and the file's "loaded" mark are written in one transaction.
+cannot be loaded goes to `_elt.quarantine` with file, line, field and reason (its content: the
+cells as split for a row with the wrong number of fields, a JSON object of the named cells
+for a row its validator refused); a file that cannot be read at all gets one quarantine row.
+Processed files move to the archive folder. Rows, quarantine and the file's "loaded" mark are
+written in one transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
 import re
 import shutil
@@ -241,7 +244,8 @@ def _load_file(
             records[outcome.key] = outcome  # the last row of a file for a key wins
         else:
             field_name, reason = outcome
-            raw = parsed.delimiter.join(row.values.values())
+            # Named cells, so the row can be read back (e.g. to recover a lost ID by email).
+            raw = json.dumps(row.values, ensure_ascii=False)
             quarantined.append(
                 QuarantinedRow(source, entity, file_name, row.line, field_name, reason, raw[:2000])
             )

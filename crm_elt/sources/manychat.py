@@ -4,29 +4,56 @@ Header spellings vary between exports and languages; `HEADER_MAP` maps their nor
 to canonical columns and any other column is kept under its normalized name. A CSV named by
 `MANYCHAT_HEADER_MAP_FILE` (columns `header,column`) adds spellings or overrides built-in ones;
 it is checked before any file loads. IDs stay text.
-An ID that Excel turned into scientific notation (`1.23457E+15`) has lost digits and cannot
-be matched to anything: its row is quarantined rather than loaded under a wrong id.
+An ID that Excel turned into scientific notation (`1.23457E+15`) has lost digits: its row is
+quarantined rather than loaded under a wrong id.
+
+A second stream, `subscriber_profiles` (MANYCHAT_ENRICH=new|all), looks the exported
+subscribers up in the API for their full profile, and recovers quarantined rounded-id rows by
+email or phone (see "API enrichment" below).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import logging
 import re
+import time
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 
+from crm_elt.http import ApiClient, ApiError, AuthenticationError, RetryPolicy, SlidingWindowLimiter
+from crm_elt.progress import Progress
 from crm_elt.settings import Settings, SettingsError
-from crm_elt.sources.base import ExtractResult
+from crm_elt.sources.base import ExtractResult, fetched_concurrently, tracked_stream
 from crm_elt.sources.csv_files import (
     CsvRow,
     detect_delimiter,
     detect_encoding,
-    extract_folder,
     formula_like_fields,
+    load_folder,
     normalize_header,
 )
-from crm_elt.warehouse import RawRecord, new_load_id
+from crm_elt.warehouse import (
+    RawRecord,
+    StreamStats,
+    current_versions_sql,
+    ensure_elt_schema,
+    ensure_raw_table,
+    get_cursor,
+    new_load_id,
+    open_warehouse,
+    utc_now,
+    warehouse_session,
+    write_records,
+)
+
+logger = logging.getLogger("crm_elt.sources.manychat")
 
 SOURCE = "manychat"
 ENTITY = "subscribers"
@@ -175,14 +202,392 @@ def validate_subscriber(row: CsvRow, file_name: str) -> RawRecord | tuple[str | 
 def extract(
     settings: Settings, *, load_id: str | None = None, streams: Sequence[str] | None = None
 ) -> ExtractResult:
+    """The CSV exports, then (MANYCHAT_ENRICH, with a token) the API lookups of subscribers."""
     columns = header_map(settings)  # a bad map file stops the run before anything loads
-    return extract_folder(
-        settings,
-        load_id=load_id or new_load_id(),
+    wanted = tuple(streams or STREAMS)
+    result = ExtractResult(SOURCE, load_id or new_load_id())
+    with warehouse_session(settings):
+        if ENTITY in wanted:
+            with tracked_stream(settings, result, ENTITY) as stats:
+                load_folder(
+                    settings,
+                    source=SOURCE,
+                    entity=ENTITY,
+                    folder=settings.manychat_input_dir,
+                    header_map=columns,
+                    required=("subscriber_id",),
+                    validate=validate_subscriber,
+                    load_id=result.load_id,
+                    stats=stats,
+                )
+        if PROFILES in wanted and settings.manychat_enrich != "off" and settings.manychat_token:
+            client = make_client(settings)
+            with tracked_stream(settings, result, PROFILES, client) as stats:
+                enrich_subscribers(settings, client, result.load_id, stats)
+    return result
+
+
+# --- API enrichment -------------------------------------------------------------------------
+#
+# ManyChat cannot list subscribers, but it can look one up: getInfo by id (10/s per token) or
+# findBySystemField by email or phone (50/s). Subscribers from the exports are looked up by
+# email or phone first, keeping the answer only when it is the same id, and by id otherwise
+# (or when the quick lookup found nobody or someone else): the two endpoints have separate
+# budgets, so together they go about five times faster than getInfo alone. A row quarantined
+# because Excel rounded its id is looked up by email or phone too, and loaded under the id
+# found if that id rounds to the one in the file.
+
+PROFILES = "subscriber_profiles"
+STREAMS = (ENTITY, PROFILES)
+# Kept a little under ManyChat's per-token limits (API_NOTES §3.1), so a call that reaches
+# the server a moment late never finds the window still full.
+INFO_PER_SECOND = 9
+FIND_PER_SECOND = 45
+PAGE_PER_SECOND = 90
+LOOKUP_WORKERS = 8
+FLUSH_EVERY = 200  # lookups per checkpoint
+FLUSH_EVERY_S = 5.0
+MISSES_LOGGED = 5
+_E164 = re.compile(r"^\+\d{10,15}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A quarantined export row whose id an Excel round trip rounded."""
+
+    key: str  # "<load_id>/<file>:<line>": names its quarantine row
+    file_name: str
+    line: int
+    values: dict[str, str]
+    scientific_id: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    subscriber_id: str | None  # None: the export lost it (see `recovery`)
+    email: str | None
+    phone: str | None
+    recovery: Recovery | None = None
+
+
+@dataclass(frozen=True)
+class LookupOutcome:
+    lookup: Lookup
+    profile: dict | None
+    found_by: str = ""  # "email" | "phone" | "id"
+    miss: str = ""  # why there is no profile
+
+
+def make_client(settings: Settings) -> ApiClient:
+    return ApiClient(
         source=SOURCE,
-        entity=ENTITY,
-        folder=settings.manychat_input_dir,
-        header_map=columns,
-        required=("subscriber_id",),
-        validate=validate_subscriber,
+        base_url=settings.manychat_base_url,
+        auth_headers=lambda: {"Authorization": f"Bearer {settings.manychat_token}"},
+        timeout_s=settings.http_timeout_s,
+        retry=RetryPolicy(max_attempts=settings.http_max_attempts),
+        limiters={
+            "page": SlidingWindowLimiter(PAGE_PER_SECOND, 1.0),
+            "info": SlidingWindowLimiter(INFO_PER_SECOND, 1.0),
+            "find": SlidingWindowLimiter(FIND_PER_SECOND, 1.0),
+        },
     )
+
+
+def enrich_subscribers(
+    settings: Settings, client: ApiClient, load_id: str, stats: StreamStats
+) -> None:
+    """Look up the subscribers MANYCHAT_ENRICH asks for into raw_manychat.subscriber_profiles.
+
+    Progress is checkpointed with each batch: in `new` mode the profiles table itself says who
+    is done, in `all` mode the cursor keeps the last id refreshed (lookups go in id order).
+    Subscribers ManyChat does not know, and quarantined rows that could not be matched, are
+    kept in the cursor, logged and counted, and not asked about again (`all` asks again).
+    """
+    mode = settings.manychat_enrich
+    with open_warehouse(settings) as con:
+        cursor = get_cursor(con, SOURCE, PROFILES) or {}
+        if mode == "all":
+            cursor.setdefault("refresh_started_at", utc_now().isoformat())
+        else:
+            cursor.pop("refresh_started_at", None)
+            cursor.pop("refreshed_through", None)
+        lookups = pending_lookups(con, mode, cursor)
+    not_known = set(cursor.get("not_known", []))
+    unrecovered = set(cursor.get("unrecovered", []))
+    if not lookups:
+        logger.info("%s.%s: no subscriber to look up", SOURCE, PROFILES)
+        return
+    check_token(client)
+    progress = Progress(f"{SOURCE}.{PROFILES}")
+    tally: Counter[str] = Counter()
+    profiles: list[RawRecord] = []
+    recovered: list[RawRecord] = []
+    since_flush, flushed_at = 0, time.monotonic()
+
+    def flush() -> None:
+        nonlocal profiles, recovered, since_flush, flushed_at
+        cursor["not_known"] = sorted(not_known)
+        cursor["unrecovered"] = sorted(unrecovered)
+        with open_warehouse(settings) as con:
+            # Rows first: if the run dies between the two writes, the recovered subscriber
+            # has no profile yet and is looked up by id next time.
+            if recovered:
+                stats.inserted += write_records(
+                    con, source=SOURCE, entity=ENTITY, records=recovered, load_id=load_id
+                )
+            stats.inserted += write_records(
+                con,
+                source=SOURCE,
+                entity=PROFILES,
+                records=profiles,
+                load_id=load_id,
+                cursor=cursor,
+            )
+        stats.pages += 1
+        profiles, recovered, since_flush, flushed_at = [], [], 0, time.monotonic()
+        progress.update(stats.received)
+
+    tasks = (partial(look_up, client, lookup) for lookup in lookups)
+    for outcome in fetched_concurrently(tasks, workers=LOOKUP_WORKERS, ahead=4 * LOOKUP_WORKERS):
+        lookup = outcome.lookup
+        if outcome.profile is not None:
+            subscriber_id = str(outcome.profile["id"])
+            profiles.append(RawRecord(subscriber_id, None, outcome.profile))
+            stats.received += 1
+            tally[f"by {outcome.found_by}"] += 1
+            not_known.discard(subscriber_id)
+            if lookup.recovery is not None:
+                recovered.append(recovered_row(lookup.recovery, subscriber_id, outcome.found_by))
+                tally["recovered"] += 1
+        elif lookup.recovery is not None:
+            unrecovered.add(lookup.recovery.key)
+            _log_miss(tally, "unrecovered", f"{lookup.recovery.key}: {outcome.miss}")
+        else:
+            not_known.add(str(lookup.subscriber_id))
+            _log_miss(tally, "not known", f"subscriber {lookup.subscriber_id}: {outcome.miss}")
+        if mode == "all" and lookup.recovery is None:
+            cursor["refreshed_through"] = lookup.subscriber_id
+        since_flush += 1
+        if since_flush >= FLUSH_EVERY or time.monotonic() - flushed_at >= FLUSH_EVERY_S:
+            flush()
+    cursor.pop("refresh_started_at", None)  # a complete sweep: the next `all` starts over
+    cursor.pop("refreshed_through", None)
+    flush()
+    progress.update(stats.received, force=True)
+    logger.info(
+        "%s.%s: %d profiles (%d by email, %d by phone, %d by id); %d subscribers ManyChat "
+        "does not know; %d quarantined rows recovered, %d not recoverable",
+        SOURCE,
+        PROFILES,
+        stats.received,
+        tally["by email"],
+        tally["by phone"],
+        tally["by id"],
+        tally["not known"],
+        tally["recovered"],
+        tally["unrecovered"],
+    )
+
+
+def pending_lookups(con, mode: str, cursor: dict) -> list[Lookup]:
+    """Quarantined rows to recover, then the subscribers `mode` asks for, in id order."""
+    ensure_elt_schema(con)
+    subscribers = ensure_raw_table(con, SOURCE, ENTITY)
+    profiles_table = ensure_raw_table(con, SOURCE, PROFILES)
+    if mode == "all":
+        rows = con.execute(
+            f"""
+            select record_key, record ->> 'email', record ->> 'whatsapp_phone',
+                record ->> 'phone'
+            from ({current_versions_sql(subscribers)})
+            where record_key > ? order by record_key
+            """,
+            [cursor.get("refreshed_through") or ""],
+        ).fetchall()
+    else:
+        not_known = set(cursor.get("not_known", []))
+        rows = [
+            row
+            for row in con.execute(
+                f"""
+                select record_key, record ->> 'email', record ->> 'whatsapp_phone',
+                    record ->> 'phone'
+                from ({current_versions_sql(subscribers)}) as subscriber
+                where not exists (
+                    select 1 from {profiles_table} as profile
+                    where profile.record_key = subscriber.record_key
+                )
+                order by record_key
+                """
+            ).fetchall()
+            if row[0] not in not_known
+        ]
+    lookups = [
+        Lookup(key, _email(email), _phone(whatsapp_phone, phone))
+        for key, email, whatsapp_phone, phone in rows
+    ]
+    return recoveries(con, cursor) + lookups
+
+
+def recoveries(con, cursor: dict) -> list[Lookup]:
+    """Rows quarantined for a rounded id, with an email or phone, not tried before."""
+    unrecovered = set(cursor.get("unrecovered", []))
+    subscribers = ensure_raw_table(con, SOURCE, ENTITY)
+    rows = con.execute(
+        f"""
+        select load_id, file_name, line_number, raw_content from _elt.quarantine as quarantined
+        where source = ? and entity = ? and field = 'subscriber_id'
+            and reason like '%scientific notation%'
+            and not exists (
+                select 1 from {subscribers}
+                where (record -> '_recovered' ->> 'quarantine') = (
+                    quarantined.load_id || '/' || quarantined.file_name || ':'
+                    || quarantined.line_number
+                )
+            )
+        order by load_id, file_name, line_number
+        """,
+        [SOURCE, ENTITY],
+    ).fetchall()
+    found = []
+    for load_id, file_name, line, raw_content in rows:
+        key = f"{load_id}/{file_name}:{line}"
+        try:
+            values = json.loads(raw_content)
+        except (TypeError, ValueError):
+            continue  # quarantined before rows were kept as JSON: nothing to look up by
+        if key in unrecovered or not isinstance(values, dict):
+            continue
+        email = _email(values.get("email"))
+        phone = _phone(values.get("whatsapp_phone"), values.get("phone"))
+        if email or phone:
+            recovery = Recovery(key, file_name, line, values, str(values["subscriber_id"]))
+            found.append(Lookup(None, email, phone, recovery))
+    return found
+
+
+def check_token(client: ApiClient) -> None:
+    """One cheap call first, so a refused token fails the stream instead of every lookup."""
+    path = "/fb/page/getInfo"
+    try:
+        payload = client.get(path, bucket="page")
+    except ApiError as exc:
+        if exc.status == 400:  # ManyChat documents every failure, a bad token too, as 400
+            raise AuthenticationError(SOURCE, 400, "GET", path, str(exc)) from None
+        raise
+    if _success_data(payload) is None:
+        raise ApiError(SOURCE, 200, "GET", path, "the answer has no status 'success'")
+
+
+def look_up(client: ApiClient, lookup: Lookup) -> LookupOutcome:
+    if lookup.recovery is not None:
+        return _recover(client, lookup)
+    wanted = str(lookup.subscriber_id)
+    by, value = ("email", lookup.email) if lookup.email else ("phone", lookup.phone)
+    if value:
+        for candidate in find_subscribers(client, by, value):
+            if str(candidate.get("id")) == wanted:
+                return LookupOutcome(lookup, candidate, by)
+    path = "/fb/subscriber/getInfo"
+    try:
+        payload = client.get(path, params={"subscriber_id": wanted}, bucket="info")
+    except ApiError as exc:
+        if exc.status == 400:  # "Subscriber does not exist" and friends
+            return LookupOutcome(lookup, None, miss=str(exc))
+        raise
+    data = _success_data(payload)
+    if not isinstance(data, dict) or str(data.get("id")) != wanted:
+        return LookupOutcome(lookup, None, miss=f"GET {path} answered without this subscriber")
+    return LookupOutcome(lookup, data, "id")
+
+
+def find_subscribers(client: ApiClient, by: str, value: str) -> list[dict]:
+    """findBySystemField's answer as a list: none, or the one subscriber it returns."""
+    try:
+        payload = client.get("/fb/subscriber/findBySystemField", params={by: value}, bucket="find")
+    except ApiError as exc:
+        if exc.status == 400:  # not found, or a value ManyChat does not accept
+            return []
+        raise
+    data = _success_data(payload)
+    items = data if isinstance(data, list) else [data]
+    return [item for item in items if isinstance(item, dict) and item.get("id")]
+
+
+def _recover(client: ApiClient, lookup: Lookup) -> LookupOutcome:
+    recovery = lookup.recovery
+    assert recovery is not None
+    tried = []
+    for by, value in (("email", lookup.email), ("phone", lookup.phone)):
+        if not value:
+            continue
+        fitting = [
+            candidate
+            for candidate in find_subscribers(client, by, value)
+            if id_fits_scientific(str(candidate["id"]), recovery.scientific_id)
+        ]
+        if len(fitting) == 1:
+            return LookupOutcome(lookup, fitting[0], by)
+        tried.append(by)
+    return LookupOutcome(
+        lookup,
+        None,
+        miss=f"no subscriber with this {' or '.join(tried)} has an id that rounds to "
+        f"{recovery.scientific_id}",
+    )
+
+
+def id_fits_scientific(subscriber_id: str, scientific: str) -> bool:
+    """Whether Excel's `1.23457E+15` can be `subscriber_id` rounded (half a last digit off)."""
+    try:
+        rounded = Decimal(scientific.replace(",", "."))
+    except InvalidOperation:
+        return False
+    if not subscriber_id.isdigit() or not rounded.is_finite():
+        return False
+    half_unit = Decimal(10) ** rounded.as_tuple().exponent / 2
+    return abs(Decimal(subscriber_id) - rounded) <= half_unit
+
+
+def recovered_row(recovery: Recovery, subscriber_id: str, found_by: str) -> RawRecord:
+    """The quarantined export row, loaded under the id ManyChat gave for its email or phone."""
+    row = CsvRow(recovery.line, {**recovery.values, "subscriber_id": subscriber_id})
+    record = validate_subscriber(row, recovery.file_name)
+    assert isinstance(record, RawRecord)  # the id is digits now
+    record.payload["_flags"].append(f"recovered_id_by_{found_by}")
+    record.payload["_recovered"] = {
+        "quarantine": recovery.key,
+        "scientific_id": recovery.scientific_id,
+        "found_by": found_by,
+    }
+    return record
+
+
+def _success_data(payload: object) -> object:
+    """`data` of a `{"status": "success"}` answer; None for any other answer."""
+    if not isinstance(payload, dict) or payload.get("status") != "success":
+        return None
+    return payload.get("data")
+
+
+def _email(value: object) -> str | None:
+    text = str(value or "").strip()
+    return text if _EMAIL.match(text) else None
+
+
+def _phone(*values: object) -> str | None:
+    """The first value in findBySystemField's phone format (E.164, `+5511987654321`)."""
+    for value in values:
+        text = str(value or "").strip()
+        if _E164.match(text):
+            return text
+    return None
+
+
+def _log_miss(tally: Counter[str], kind: str, message: str) -> None:
+    tally[kind] += 1
+    if tally[kind] <= MISSES_LOGGED:
+        logger.warning("%s.%s %s: %s", SOURCE, PROFILES, kind, message)
+    elif tally[kind] == MISSES_LOGGED + 1:
+        logger.warning("%s.%s: more %s, counted at the end", SOURCE, PROFILES, kind)
