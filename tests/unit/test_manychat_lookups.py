@@ -1,0 +1,100 @@
+"""The ManyChat enrichment's pure helpers: which lookup values are usable, and whether an id
+found by email can be the one Excel rounded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crm_elt.sources.manychat import (
+    Recovery,
+    _email,
+    _phone,
+    id_fits_scientific,
+    recovered_row,
+)
+
+
+@pytest.mark.parametrize(
+    ("subscriber_id", "scientific", "fits"),
+    [
+        ("5966353396955548", "5.96635E+15", True),
+        ("5966353396955548", "5.96635e+15", True),
+        ("5966353396955548", "5,96635E+15", True),  # a Brazilian Excel
+        ("5966354999999999", "5.96635E+15", True),
+        ("5966355000000000", "5.96635E+15", True),  # exactly half a unit: either way
+        ("5966355000000001", "5.96635E+15", False),
+        ("5966344999999999", "5.96635E+15", False),
+        ("596635339695554", "5.96635E+15", False),  # one digit short
+        ("1000000000000000", "1E+15", True),
+        ("1400000000000000", "1E+15", True),
+        ("1600000000000000", "1E+15", False),
+        ("59663533969555x8", "5.96635E+15", False),
+        ("5966353396955548", "not a number", False),
+        ("5966353396955548", "Infinity", False),
+    ],
+)
+def test_id_fits_scientific(subscriber_id, scientific, fits):
+    assert id_fits_scientific(subscriber_id, scientific) is fits
+
+
+@given(st.integers(10**15, 10**16 - 1), st.integers(0, 8))
+def test_an_id_fits_its_own_rounding_at_any_precision(number, decimals):
+    scientific = f"{Decimal(number):.{decimals}E}"
+    assert id_fits_scientific(str(number), scientific)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (" ana@example.com ", "ana@example.com"),
+        ("Ana.Silva+tag@Example.com.br", "Ana.Silva+tag@Example.com.br"),
+        ("ana@example", None),
+        ("ana example.com", None),
+        ("a@b@example.com", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_email_lookup_value(value, expected):
+    assert _email(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (("+5511987654321",), "+5511987654321"),
+        ((" +15400000000 ",), "+15400000000"),
+        (("(11) 98765-4321", "+5511987654321"), "+5511987654321"),  # whatsapp, then phone
+        (("5511987654321",), None),  # no +: ManyChat wants E.164
+        (("+55 11 98765-4321",), None),
+        (("5.51199E+12",), None),
+        (("+123",), None),
+        ((None, ""), None),
+    ],
+)
+def test_phone_lookup_value_is_the_first_in_e164(values, expected):
+    assert _phone(*values) == expected
+
+
+def test_a_recovered_row_is_the_export_row_under_the_id_found_and_says_so():
+    recovery = Recovery(
+        key="L1/export.csv:8",
+        file_name="export.csv",
+        line=8,
+        values={"subscriber_id": "5.96635E+15", "first_name": "=cmd", "email": "g@x.com"},
+        scientific_id="5.96635E+15",
+    )
+    record = recovered_row(recovery, "5966353396955548", "email")
+    assert record.key == "5966353396955548"
+    assert record.payload["subscriber_id"] == "5966353396955548"
+    assert (record.payload["_source_file"], record.payload["_source_line"]) == ("export.csv", 8)
+    assert record.payload["_flags"] == ["formula_like:first_name", "recovered_id_by_email"]
+    assert record.payload["_recovered"] == {
+        "quarantine": "L1/export.csv:8",
+        "scientific_id": "5.96635E+15",
+        "found_by": "email",
+    }
