@@ -1,6 +1,8 @@
 {#- Creates every declared raw source table that does not exist yet, empty, with the raw-layer
     columns crm_elt.warehouse writes. A source that has sent nothing yet (no ManyChat export
-    dropped, a new install) then builds as empty instead of failing the whole run. -#}
+    dropped, enrichment off, a new install) then builds as empty instead of failing the whole
+    run. Keep the DDL in step with crm_elt.warehouse.ensure_raw_table: a test compares them
+    (tests/integration/dbt/test_manychat_profiles.py). -#}
 {% macro ensure_raw_tables() %}
     {% if execute %}
         {% for source in graph.sources.values() if source.schema.startswith('raw_') %}
