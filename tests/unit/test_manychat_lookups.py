@@ -98,3 +98,17 @@ def test_a_recovered_row_is_the_export_row_under_the_id_found_and_says_so():
         "scientific_id": "5.96635E+15",
         "found_by": "email",
     }
+
+
+def test_enrichment_is_off_unless_set_and_on_in_env_example(tmp_path):
+    from pathlib import Path
+
+    from crm_elt.settings import SettingsError, load_settings
+    from tests.conftest import make_settings
+
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    assert make_settings(tmp_path).manychat_enrich == "off"
+    assert load_settings(environ={}, env_file=example).manychat_enrich == "new"
+    assert make_settings(tmp_path, MANYCHAT_ENRICH="all").manychat_enrich == "all"
+    with pytest.raises(SettingsError, match=r"MANYCHAT_ENRICH='some' is invalid: expected one"):
+        make_settings(tmp_path, MANYCHAT_ENRICH="some")
