@@ -37,7 +37,6 @@ from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
 from crm_elt.sandbox.server import Request, Response, SandboxConfig
 
 LIST_PAGE_MAX = 100
-LIST_PAGE_MAX_WITH_HISTORY = 50  # API_NOTES §1.1: propertiesWithHistory lowers the page max
 SEARCH_PAGE_MAX = 200
 SEARCH_RESULT_CAP = 10_000
 DEFAULT_PROPERTIES = {
@@ -92,7 +91,19 @@ ASSOCIATION_TYPE_IDS = {
     342: ("companies", "deals", 341),
 }
 PRIMARY_TYPE_IDS = {1, 2, 5, 6}
+UNLABELED_TYPE_OF_PRIMARY = {1: 279, 2: 280, 5: 341, 6: 342}
 ASSOCIATION_PAGE_MAX = 500
+ASSOCIATION_READ_INPUTS_MAX = 1000  # HubSpot changelog, 2025-02: batch/read takes <= 1000 ids
+# propertiesWithHistory sources: the dataset's values read as if typed in the UI; touch (the
+# control API) edits as a sandbox user; API writes as the sandbox private app.
+SANDBOX_APP_ID = "2026001"
+SANDBOX_USER_ID = 70000001
+DATASET_SOURCE = {"sourceType": "CRM_UI"}
+UI_SOURCE = {
+    "sourceType": "CRM_UI",
+    "sourceId": f"userId:{SANDBOX_USER_ID}",
+    "updatedByUserId": SANDBOX_USER_ID,
+}
 
 
 def iso_ms(epoch_ms: int | float | None) -> str | None:
@@ -198,7 +209,8 @@ class HubSpotEmulator:
         config: SandboxConfig,
     ):
         self.stores = stores
-        self.associations = associations
+        # Loaded links; the index built from them on first use is the live store afterwards.
+        self._loaded_associations: pd.DataFrame | None = associations
         self.properties = properties
         self.pipelines = pipelines
         self.config = config
@@ -206,11 +218,15 @@ class HubSpotEmulator:
         self.ten_secondly = RateLimiter(config.hubspot_ten_second_limit, 10.0)
         self.secondly = RateLimiter(config.hubspot_search_per_second, 1.0)
         self.daily = RateLimiter(config.hubspot_daily_limit, 86400.0)
-        self._association_index: dict | None = None
+        self._association_index: dict | None = None  # see _links()
         self._next_id = {
             name: int(store.frame.index.max()) + 1 if len(store.frame) else 1
             for name, store in stores.items()
         }
+        # {type: {id: {property: versions, newest first}}} for properties changed while
+        # serving; any other property's history is derived from its record (_derived_history).
+        self._history: dict[str, dict[int, dict[str, list[dict]]]] = {}
+        self._created_through_api: dict[str, set[int]] = {name: set() for name in stores}
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -277,6 +293,11 @@ class HubSpotEmulator:
                 lambda kind, request, record_id: self.read_one(kind, int(record_id), request),
             ),
             (
+                "PATCH",
+                rf"{objects}/(\d+)",
+                lambda kind, request, record_id: self.update_one(kind, int(record_id), request),
+            ),
+            (
                 "DELETE",
                 rf"{objects}/(\d+)",
                 lambda kind, request, record_id: self.archive(kind, int(record_id)),
@@ -303,6 +324,18 @@ class HubSpotEmulator:
             match := re.fullmatch(r"/crm/(v3|v4)/associations/([^/]+)/([^/]+)/batch/read", path)
         ):
             return self.association_batch_read(match[2], match[3], request, v3=match[1] == "v3")
+        if method == "POST" and (
+            match := re.fullmatch(r"/crm/v4/associations/([^/]+)/([^/]+)/batch/create", path)
+        ):
+            return self.association_batch_create(match[1], match[2], request)
+        if method == "POST" and (
+            match := re.fullmatch(r"/crm/v4/associations/([^/]+)/([^/]+)/batch/archive", path)
+        ):
+            return self.association_batch_archive(match[1], match[2], request)
+        if method == "DELETE" and (
+            match := re.fullmatch(r"/crm/v4/objects/([^/]+)/(\d+)/associations/([^/]+)/(\d+)", path)
+        ):
+            return self.association_delete(match[1], match[2], match[3], match[4])
         if method == "GET" and (
             match := re.fullmatch(r"/crm/v4/objects/([^/]+)/(\d+)/associations/([^/]+)", path)
         ):
@@ -367,23 +400,32 @@ class HubSpotEmulator:
         for limiter in (self.ten_secondly, self.secondly, self.daily):
             limiter.reset()
 
-    def touch(self, object_type: str, count: int, updated_at_ms: int) -> list[str]:
-        """Sets `updatedAt` and the modified-date property of the first `count` live records."""
+    def touch(
+        self,
+        object_type: str,
+        count: int,
+        updated_at_ms: int,
+        properties: dict[str, object] | None = None,
+    ) -> list[str]:
+        """Edits the first `count` live records as a user in HubSpot's UI would at
+        `updated_at_ms`: sets `properties` (if any) and bumps `updatedAt` and the modified date,
+        each change a new version in propertiesWithHistory."""
         object_type = self._object_type(object_type) or object_type
-        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
         with self.lock:
             frame = self.stores[object_type].frame
             ids = frame.index[~frame["archived"].astype(bool)][:count]
-            frame.loc[ids, "updated_at"] = updated_at_ms
-            frame.loc[ids, modified_property] = iso_ms(updated_at_ms)
-            self.stores[object_type].invalidate()
+            for record_id in ids:
+                self._update(
+                    object_type, int(record_id), properties or {}, updated_at_ms, UI_SOURCE
+                )
         return [str(record_id) for record_id in ids]
 
     # ---- endpoints -----------------------------------------------------------------------
 
     def list_objects(self, object_type: str, request: Request) -> Response:
         history = _split_list(request.query.get("propertiesWithHistory"))
-        page_max = LIST_PAGE_MAX_WITH_HISTORY if history else LIST_PAGE_MAX
+        # API_NOTES §1.1: propertiesWithHistory lowers the page max.
+        page_max = self.config.hubspot_history_page_max if history else LIST_PAGE_MAX
         limit = _int(request.arg("limit"), 10)
         if limit is not None and limit > page_max and self.config.hubspot_clamp_list_limit:
             limit = page_max
@@ -443,13 +485,14 @@ class HubSpotEmulator:
     def batch_read(self, object_type: str, request: Request) -> Response:
         body = request.json() or {}
         inputs = body.get("inputs") or []
-        if len(inputs) > 100:
-            return self._validation("Too many inputs: at most 100")
+        history = _split_list(body.get("propertiesWithHistory"))
+        inputs_max = self.config.hubspot_history_page_max if history else 100
+        if len(inputs) > inputs_max:
+            return self._validation(f"Too many inputs: at most {inputs_max}")
         properties = self._requested_properties(object_type, body.get("properties") or None)
         started = _now_iso()
         results, missing = [], []
         id_property = body.get("idProperty") or None
-        history = _split_list(body.get("propertiesWithHistory"))
         with self.lock:
             frame = self.stores[object_type].frame
             ids_by_value = _ids_by_unique_value(frame, id_property) if id_property else None
@@ -489,7 +532,6 @@ class HubSpotEmulator:
         inputs = body.get("inputs") or []
         if len(inputs) > 100:
             return self._validation("Too many inputs: at most 100")
-        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
         now_ms = int(time.time() * 1000)
         results = []
         with self.lock:
@@ -498,13 +540,9 @@ class HubSpotEmulator:
                 record_id = _int(str(item.get("id")), None)
                 if record_id is None or record_id not in frame.index:
                     return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
-                for name, value in (item.get("properties") or {}).items():
-                    if name not in frame.columns:
-                        frame[name] = pd.Series(None, index=frame.index, dtype="object")
-                    frame.at[record_id, name] = None if value is None else str(value)
-                frame.at[record_id, "updated_at"] = now_ms
-                frame.at[record_id, modified_property] = iso_ms(now_ms)
-                self.stores[object_type].invalidate()
+                properties = item.get("properties") or {}
+                self._update(object_type, record_id, properties, now_ms, self._api_source())
+                frame = self.stores[object_type].frame
                 row = frame.loc[record_id].to_dict()
                 results.append(self._record(object_type, record_id, row, None, []))
         return Response(
@@ -516,6 +554,22 @@ class HubSpotEmulator:
                 "completedAt": _now_iso(),
             },
         )
+
+    def update_one(self, object_type: str, record_id: int, request: Request) -> Response:
+        """PATCH: new property values, a new version in each changed property's history."""
+        try:
+            body = request.json() or {}
+        except json.JSONDecodeError:
+            return self._validation("Invalid JSON body")
+        with self.lock:
+            frame = self.stores[object_type].frame
+            if record_id not in frame.index or frame.at[record_id, "archived"]:
+                return Response(404, error_body("Object not found", "OBJECT_NOT_FOUND"))
+            properties = body.get("properties") or {}
+            now_ms = int(time.time() * 1000)
+            self._update(object_type, record_id, properties, now_ms, self._api_source())
+            row = self.stores[object_type].frame.loc[record_id].to_dict()
+            return Response(200, self._record(object_type, record_id, row, None, []))
 
     def archive(self, object_type: str, record_id: int) -> Response:
         """DELETE: the record moves to the archived list; its modified date does not change."""
@@ -533,29 +587,29 @@ class HubSpotEmulator:
         body = request.json() or {}
         primary = _int(str(body.get("primaryObjectId")), None)
         absorbed = _int(str(body.get("objectIdToMerge")), None)
-        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
         now_ms = int(time.time() * 1000)
         with self.lock:
             store = self.stores[object_type]
             frame = store.frame
             if primary not in frame.index or absorbed not in frame.index or primary == absorbed:
                 return self._validation("primaryObjectId and objectIdToMerge must be two records")
-            if "hs_merged_object_ids" not in frame.columns:
-                frame["hs_merged_object_ids"] = pd.Series(None, index=frame.index, dtype=object)
-            known = frame.at[primary, "hs_merged_object_ids"]
-            ids = [part for part in str(known or "").split(";") if part] + [str(absorbed)]
-            frame.at[primary, "hs_merged_object_ids"] = ";".join(ids)
-            frame.at[primary, "updated_at"] = now_ms
-            frame.at[primary, modified_property] = iso_ms(now_ms)
-            store.frame = frame.drop(index=absorbed)
-            links = self.associations
-            for side in ("from", "to"):
-                moved = (links[f"{side}_type"] == object_type) & (
-                    links[f"{side}_id"] == str(absorbed)
-                )
-                links.loc[moved, f"{side}_id"] = str(primary)
-            self.associations = links.drop_duplicates()
-            self._association_index = None
+            known = (
+                frame.at[primary, "hs_merged_object_ids"]
+                if ("hs_merged_object_ids" in frame.columns)
+                else None
+            )
+            ids = [part for part in str(_string_or_none(known) or "").split(";") if part]
+            merged_ids = ";".join([*ids, str(absorbed)])
+            self._update(
+                object_type,
+                primary,
+                {"hs_merged_object_ids": merged_ids},
+                now_ms,
+                self._api_source(),
+            )
+            store.frame = store.frame.drop(index=absorbed)
+            self._history.get(object_type, {}).pop(absorbed, None)
+            self._move_links(object_type, absorbed, primary)
             row = store.frame.loc[primary].to_dict()
         return Response(200, self._record(object_type, primary, row, None, []))
 
@@ -609,8 +663,8 @@ class HubSpotEmulator:
         if from_type is None or to_type is None:
             return self._unknown_type(from_raw if from_type is None else to_raw)
         inputs = (request.json() or {}).get("inputs") or []
-        if len(inputs) > 1000:
-            return self._validation("Too many inputs: at most 1000")
+        if len(inputs) > ASSOCIATION_READ_INPUTS_MAX:
+            return self._validation(f"Too many inputs: at most {ASSOCIATION_READ_INPUTS_MAX}")
         label = f"{_SINGULAR[from_type]}_to_{_SINGULAR[to_type]}"
         results = []
         with self.lock:
@@ -690,6 +744,149 @@ class HubSpotEmulator:
             },
         )
 
+    def association_batch_create(self, from_raw: str, to_raw: str, request: Request) -> Response:
+        """v4 batch/create: 201 with one `LabelsBetweenObjectPair` per input; inputs naming a
+        missing record or a type id that does not join the two object types are `errors` of a
+        207 (or, when configured, fail the whole batch with a 400)."""
+        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
+        if from_type is None or to_type is None:
+            return self._unknown_type(from_raw if from_type is None else to_raw)
+        inputs = self._association_inputs(request)
+        if isinstance(inputs, Response):
+            return inputs
+        started = _now_iso()
+        links, results, errors = [], [], []
+        with self.lock:
+            for item in inputs:
+                from_id = str((item.get("from") or {}).get("id"))
+                to_id = str((item.get("to") or {}).get("id"))
+                type_ids = []
+                problem = self._missing_record(from_type, from_id, "fromObjectId") or (
+                    self._missing_record(to_type, to_id, "toObjectId")
+                )
+                for spec in item.get("types") or [{}]:
+                    type_id = _int(str(spec.get("associationTypeId")), None)
+                    category = spec.get("associationCategory", "HUBSPOT_DEFINED")
+                    if (
+                        ASSOCIATION_TYPE_IDS.get(type_id, ())[:2] != (from_type, to_type)
+                        or category != "HUBSPOT_DEFINED"
+                    ):
+                        problem = problem or _batch_error(
+                            "VALIDATION_ERROR",
+                            f"{category} association type {spec.get('associationTypeId')} does "
+                            f"not exist from {from_type} to {to_type}",
+                            associationTypeId=[str(spec.get("associationTypeId"))],
+                        )
+                    type_ids.append(type_id)
+                if problem:
+                    errors.append(problem)
+                    continue
+                links += [(from_id, to_id, type_id) for type_id in type_ids]
+                results.append(
+                    {
+                        "fromObjectTypeId": HUBSPOT_OBJECT_TYPE_IDS[from_type],
+                        "fromObjectId": int(from_id),
+                        "toObjectTypeId": HUBSPOT_OBJECT_TYPE_IDS[to_type],
+                        "toObjectId": int(to_id),
+                        "labels": ["Primary"] if PRIMARY_TYPE_IDS & set(type_ids) else [],
+                    }
+                )
+            if errors and not self.config.hubspot_association_errors_multi_status:
+                return Response(
+                    400,
+                    error_body(errors[0]["message"], "VALIDATION_ERROR", errors=errors, context={}),
+                )
+            self._add_links(links)
+        payload: dict = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": started,
+            "completedAt": _now_iso(),
+        }
+        if errors:
+            payload |= {"numErrors": len(errors), "errors": errors}
+            return Response(207, payload)
+        return Response(201, payload)
+
+    def association_batch_archive(self, from_raw: str, to_raw: str, request: Request) -> Response:
+        """v4 batch/archive: every association type between each pair goes, in both
+        directions; pairs that were not linked are ignored. 204 with no body."""
+        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
+        if from_type is None or to_type is None:
+            return self._unknown_type(from_raw if from_type is None else to_raw)
+        inputs = self._association_inputs(request)
+        if isinstance(inputs, Response):
+            return inputs
+        pairs = []
+        for item in inputs:
+            targets = item.get("to")
+            if not isinstance(targets, list):
+                return self._validation("Each input needs `to`: a list of {id}")
+            from_id = _int(str((item.get("from") or {}).get("id")), None)
+            to_ids = [_int(str((target or {}).get("id")), None) for target in targets]
+            if from_id is None or None in to_ids:
+                return self._validation("Object ids must be numeric strings")
+            pairs += [(str(from_id), str(to_id)) for to_id in to_ids]
+        with self.lock:
+            self._remove_links(from_type, to_type, pairs)
+        return Response(204, None)
+
+    def association_delete(self, from_raw: str, from_id: str, to_raw: str, to_id: str):
+        """v4 `DELETE /crm/v4/objects/{from}/{id}/associations/{to}/{toId}`: 204."""
+        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
+        if from_type is None or to_type is None:
+            return self._unknown_type(from_raw if from_type is None else to_raw)
+        with self.lock:
+            self._remove_links(from_type, to_type, [(from_id, to_id)])
+        return Response(204, None)
+
+    def remove_associations(
+        self, from_raw: str, to_raw: str, pairs: list[tuple[str, str]] | None, count: int
+    ) -> list[tuple[str, str]]:
+        """The control API's association removal: the given pairs, or else the first `count`
+        linked pairs in id order. Returns the pairs that were linked and are gone now."""
+        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
+        if from_type is None or to_type is None:
+            raise ValueError(f"unknown object type in {from_raw!r} -> {to_raw!r}")
+        with self.lock:
+            if pairs is None:
+                by_source = self._links().get((from_type, to_type), {})
+                pairs = [
+                    (from_id, str(to_id))
+                    for from_id in sorted(by_source, key=int)
+                    for to_id in sorted(by_source[from_id])
+                ][:count]
+            return self._remove_links(from_type, to_type, [(str(a), str(b)) for a, b in pairs])
+
+    def _association_inputs(self, request: Request) -> list[dict] | Response:
+        try:
+            body = request.json() or {}
+        except json.JSONDecodeError:
+            return self._validation("Invalid JSON body")
+        inputs = body.get("inputs") if isinstance(body, dict) else None
+        if not isinstance(inputs, list) or not all(isinstance(item, dict) for item in inputs):
+            return self._validation("The body needs `inputs`: a list of objects")
+        limit = self.config.hubspot_association_batch_max
+        if len(inputs) > limit:
+            return self._validation(f"Too many inputs: at most {limit}")
+        return inputs
+
+    def _missing_record(self, object_type: str, raw_id: str, field_name: str) -> dict | None:
+        """The batch error for an id that names no live record of `object_type`, else None."""
+        record_id = _int(raw_id, None)
+        frame = self.stores[object_type].frame
+        if (
+            record_id is not None
+            and record_id in frame.index
+            and not frame.at[record_id, "archived"]
+        ):
+            return None
+        return _batch_error(
+            "OBJECT_NOT_FOUND",
+            f"No {_SINGULAR[object_type]} with id {raw_id} exists",
+            **{field_name: [raw_id]},
+        )
+
     def batch_create(self, object_type: str, request: Request) -> Response:
         """Creates records (ids after the highest), with the inputs' inline associations."""
         body = request.json() or {}
@@ -731,6 +928,7 @@ class HubSpotEmulator:
                     }
                 )
                 ids.append(record_id)
+                self._created_through_api[object_type].add(record_id)
                 for association in item.get("associations") or []:
                     to_id = str((association.get("to") or {}).get("id"))
                     for spec in association.get("types") or []:
@@ -800,19 +998,13 @@ class HubSpotEmulator:
         if record["archived"]:
             record["archivedAt"] = iso_ms(row.get("archived_at"))
         if history:
-            # The dataset keeps only current values: each history is that value, set at updatedAt.
+            changed = self._history.get(object_type, {}).get(record_id, {})
             record["propertiesWithHistory"] = {
-                name: [
-                    {
-                        "value": _string_or_none(row.get(name)),
-                        "timestamp": record["updatedAt"],
-                        "sourceType": "CRM_UI",
-                    }
-                ]
-                if _string_or_none(row.get(name)) is not None
-                else []
+                name: [dict(version) for version in changed[name]]
+                if name in changed
+                else self._derived_history(object_type, record_id, name, row)
                 for name in history
-                if name in row
+                if name in row or name == "hs_object_id"
             }
         inline = self._inline_associations(object_type, str(record_id), associations)
         if inline:
@@ -837,21 +1029,7 @@ class HubSpotEmulator:
 
     def _targets(self, from_type: str, record_id: str, to_type: str) -> list[dict]:
         """v4 `{toObjectId, associationTypes}` of one record, ordered by target id."""
-        if self._association_index is None:
-            index: dict = {}
-            links = self.associations
-            for from_kind, from_id, to_kind, to_id, type_id in zip(
-                links["from_type"],
-                links["from_id"],
-                links["to_type"],
-                links["to_id"],
-                links["type_id"],
-                strict=True,
-            ):
-                targets = index.setdefault((from_kind, to_kind), {}).setdefault(from_id, {})
-                targets.setdefault(int(to_id), set()).add(int(type_id))
-            self._association_index = index
-        targets = self._association_index.get((from_type, to_type), {}).get(record_id, {})
+        targets = self._links().get((from_type, to_type), {}).get(str(record_id), {})
         return [
             {
                 "toObjectId": to_id,
@@ -867,19 +1045,179 @@ class HubSpotEmulator:
             for to_id in sorted(targets)
         ]
 
-    def _add_links(self, links: list[tuple[str, str, int]]) -> None:
-        """Stores (from id, to id, type id) in both directions; the caller holds the lock."""
-        if not links:
-            return
-        rows = []
+    def _api_source(self) -> dict:
+        return {
+            "sourceType": self.config.hubspot_api_write_source_type,
+            "sourceId": SANDBOX_APP_ID,
+        }
+
+    def _update(
+        self, object_type: str, record_id: int, values: dict, moment_ms: int, source: dict
+    ) -> None:
+        """An edit at `moment_ms`: new property values, then the modified date and `updatedAt`.
+
+        The caller holds the lock.
+        """
+        self._write_properties(object_type, record_id, values, moment_ms, source)
+        self._bump_modified(object_type, record_id, moment_ms, source)
+
+    def _bump_modified(self, object_type: str, record_id: int, moment_ms: int, source: dict):
+        modified_property = HUBSPOT_MODIFIED_PROPERTY[object_type]
+        self._write_properties(
+            object_type, record_id, {modified_property: iso_ms(moment_ms)}, moment_ms, source
+        )
+        self.stores[object_type].frame.at[record_id, "updated_at"] = moment_ms
+
+    def _write_properties(
+        self, object_type: str, record_id: int, values: dict, moment_ms: int, source: dict
+    ) -> None:
+        """Sets property values; each value that changes adds a version to its history.
+
+        A property's first change keeps the history derived from the record before it, so the
+        dataset's versions stay below the new ones. The caller holds the lock.
+        """
+        store = self.stores[object_type]
+        frame = store.frame
+        before = frame.loc[record_id].to_dict()
+        changed = self._history.setdefault(object_type, {}).setdefault(record_id, {})
+        for name, raw in values.items():
+            value = None if raw is None else str(raw)
+            if name not in frame.columns:
+                frame[name] = pd.Series(None, index=frame.index, dtype="object")
+            if _string_or_none(before.get(name)) == value:
+                continue
+            if name not in changed:
+                changed[name] = self._derived_history(object_type, record_id, name, before)
+            changed[name].insert(0, {"value": value, "timestamp": iso_ms(moment_ms), **source})
+            frame.at[record_id, name] = value
+        store.invalidate()
+
+    def _derived_history(self, object_type: str, record_id: int, name: str, row: dict) -> list:
+        """The history of a property nobody changed while serving, from the record alone.
+
+        Each value was set when the record was created; the modified date also holds its
+        creation value below the last modification. A property without a value has no history.
+        """
+        value = str(record_id) if name == "hs_object_id" else _string_or_none(row.get(name))
+        if value is None:
+            return []
+        updated_ms = row.get("updated_at")
+        created_ms = row.get("created_at")
+        if created_ms is None or pd.isna(created_ms):
+            created_ms = updated_ms
+        source = (
+            self._api_source()
+            if record_id in self._created_through_api[object_type]
+            else DATASET_SOURCE
+        )
+        created = {"value": value, "timestamp": iso_ms(created_ms), **source}
+        if (
+            name == HUBSPOT_MODIFIED_PROPERTY[object_type]
+            and updated_ms is not None
+            and not pd.isna(updated_ms)
+            and not pd.isna(created_ms)
+            and int(updated_ms) > int(created_ms)
+        ):
+            first = _string_or_none(row.get("createdate")) or iso_ms(created_ms)
+            return [
+                {"value": value, "timestamp": iso_ms(updated_ms), **source},
+                {**created, "value": first},
+            ]
+        return [created]
+
+    def _links(self) -> dict[tuple[str, str], dict[str, dict[int, set[int]]]]:
+        """{(from type, to type): {from id: {to id: type ids}}}, both directions of every link.
+
+        Built from the dataset on first use (a scan of every link), then changed in place.
+        """
+        if self._association_index is None:
+            index: dict = {}
+            links = self._loaded_associations
+            for from_kind, from_id, to_kind, to_id, type_id in zip(
+                links["from_type"],
+                links["from_id"],
+                links["to_type"],
+                links["to_id"],
+                links["type_id"],
+                strict=True,
+            ):
+                targets = index.setdefault((from_kind, to_kind), {}).setdefault(str(from_id), {})
+                targets.setdefault(int(to_id), set()).add(int(type_id))
+            self._association_index = index
+            self._loaded_associations = None
+        return self._association_index
+
+    def _add_links(self, links: list[tuple[str, str, int]]) -> set[tuple[str, int]]:
+        """Stores (from id, to id, type id) in both directions; the caller holds the lock.
+
+        A labelled type (Primary) brings its unlabeled type along, as in HubSpot, where every
+        labelled association is also an unlabeled one. Returns the (type, id) of both ends.
+        """
+        index = self._links()
+        ends = set()
         for from_id, to_id, type_id in links:
-            from_type, to_type, reverse_id = ASSOCIATION_TYPE_IDS[type_id]
-            rows.append((from_type, from_id, to_type, to_id, type_id))
-            rows.append((to_type, to_id, from_type, from_id, reverse_id))
-        added = pd.DataFrame(rows, columns=["from_type", "from_id", "to_type", "to_id", "type_id"])
-        self.associations = pd.concat([self.associations, added], ignore_index=True)
-        self.associations = self.associations.drop_duplicates(ignore_index=True)
-        self._association_index = None
+            for one_type in (type_id, UNLABELED_TYPE_OF_PRIMARY.get(type_id)):
+                if one_type is None:
+                    continue
+                from_type, to_type, reverse_id = ASSOCIATION_TYPE_IDS[one_type]
+                forward = index.setdefault((from_type, to_type), {}).setdefault(str(from_id), {})
+                forward.setdefault(int(to_id), set()).add(one_type)
+                backward = index.setdefault((to_type, from_type), {}).setdefault(str(to_id), {})
+                backward.setdefault(int(from_id), set()).add(reverse_id)
+            ends |= {(from_type, int(from_id)), (to_type, int(to_id))}
+        self._after_association_change(ends)
+        return ends
+
+    def _remove_links(
+        self, from_type: str, to_type: str, pairs: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """Removes every association type between each (from id, to id), in both directions.
+
+        Returns the pairs that were linked; the caller holds the lock.
+        """
+        index = self._links()
+        forward, backward = index.get((from_type, to_type), {}), index.get((to_type, from_type), {})
+        removed = []
+        for from_id, to_id in pairs:
+            targets = forward.get(str(from_id), {})
+            if targets.pop(int(to_id), None) is None:
+                continue
+            removed.append((str(from_id), str(to_id)))
+            if not targets:
+                forward.pop(str(from_id), None)
+            sources = backward.get(str(to_id), {})
+            sources.pop(int(from_id), None)
+            if not sources:
+                backward.pop(str(to_id), None)
+        self._after_association_change(
+            {(from_type, int(a)) for a, _ in removed} | {(to_type, int(b)) for _, b in removed}
+        )
+        return removed
+
+    def _move_links(self, object_type: str, absorbed: int, primary: int) -> None:
+        """A merge: the absorbed record's links now start and end at the survivor."""
+        index = self._links()
+        for (from_type, to_type), by_source in list(index.items()):
+            if from_type != object_type:
+                continue
+            moved = by_source.pop(str(absorbed), {})
+            survivor = by_source.setdefault(str(primary), {})
+            for to_id, type_ids in moved.items():
+                survivor.setdefault(to_id, set()).update(type_ids)
+                reverse = index.get((to_type, from_type), {}).get(str(to_id), {})
+                reverse.setdefault(primary, set()).update(reverse.pop(absorbed, set()))
+            if not survivor:
+                by_source.pop(str(primary))
+
+    def _after_association_change(self, ends: set[tuple[str, int]]) -> None:
+        """Bumps the modified date of both ends when configured (unconfirmed behaviour)."""
+        if not ends or not self.config.hubspot_association_change_bumps_modified:
+            return
+        now_ms = int(time.time() * 1000)
+        for object_type, record_id in ends:
+            frame = self.stores[object_type].frame
+            if record_id in frame.index and not frame.at[record_id, "archived"]:
+                self._bump_modified(object_type, record_id, now_ms, self._api_source())
 
     def _requested_properties(self, object_type: str, raw: list[str] | None) -> list[str] | None:
         if raw is None:
@@ -962,6 +1300,18 @@ class HubSpotEmulator:
 
     def _validation(self, message: str) -> Response:
         return Response(400, error_body(message, "VALIDATION_ERROR"))
+
+
+def _batch_error(category: str, message: str, **context: list[str]) -> dict:
+    """One entry of a batch response's `errors` (the spec's StandardError)."""
+    return {
+        "status": "error",
+        "category": category,
+        "message": message,
+        "context": context,
+        "errors": [],
+        "links": {},
+    }
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,8 +6,12 @@
 `POST /_sandbox/faults` with a spec such as `hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02`;
 `GET /_sandbox/manychat/writes`; `POST /_sandbox/hotmart/expire-tokens`;
 `POST /_sandbox/rate-limits/reset` (empties every rate-limit window);
-`POST /_sandbox/hubspot/touch` with `{"object_type","count","updated_at_ms"}` (sets `updatedAt` and
-the modified-date property of the first `count` live records, as if edited at that time).
+`POST /_sandbox/hubspot/touch` with `{"object_type","count","updated_at_ms","properties"?}` (edits
+the first `count` live records as a user at that time: sets `properties`, bumps `updatedAt` and
+the modified-date property, each change a version in propertiesWithHistory);
+`POST /_sandbox/hubspot/associations/archive` with `{"from_type","to_type"}` and either
+`"pairs": [[from_id, to_id], ...]` or `"count": N` (the first N linked pairs in id order): removes
+those associations in both directions and answers `{"removed": [[from_id, to_id], ...]}`.
 Faults (FaultSpec) are drawn from a generator seeded by SandboxConfig.seed.
 """
 
@@ -126,6 +130,19 @@ class SandboxConfig:
     hubspot_search_max_groups: int = 5
     hubspot_search_max_filters_per_group: int = 6
     hubspot_search_max_filters: int = 18
+    # propertiesWithHistory lowers the page max (SDK: 50); the same cap on batch-read inputs
+    # with history is unconfirmed.
+    hubspot_history_page_max: int = 50
+    # Unconfirmed: inputs per v4 association batch/create and batch/archive (batch/read: 1000).
+    hubspot_association_batch_max: int = 2000
+    # Unconfirmed: True answers a batch/create with some bad inputs 207 and creates the rest;
+    # False rejects the whole batch with a 400 and creates nothing.
+    hubspot_association_errors_multi_status: bool = True
+    # Unconfirmed: whether creating or removing an association bumps both records' modified
+    # date (roll-ups such as num_associated_contacts might); False leaves them alone.
+    hubspot_association_change_bumps_modified: bool = False
+    # Unconfirmed: the propertiesWithHistory `sourceType` of writes made through the API.
+    hubspot_api_write_source_type: str = "INTEGRATION"
     hotmart_per_minute: int = 500
     hotmart_token_expires_in: int = 86400
     hotmart_default_max_results: int = 10
@@ -308,8 +325,25 @@ class SandboxHTTPServer(ThreadingHTTPServer):
                 str(body.get("object_type", "contacts")),
                 int(body.get("count", 1)),
                 int(body.get("updated_at_ms", time.time() * 1000)),
+                body.get("properties") or None,
             )
             return Response(200, {"ids": ids})
+        if (
+            request.path == "/hubspot/associations/archive"
+            and request.method == "POST"
+            and hubspot is not None
+        ):
+            body = request.json() or {}
+            try:
+                removed = hubspot.remove_associations(
+                    str(body.get("from_type", "")),
+                    str(body.get("to_type", "")),
+                    body.get("pairs"),
+                    int(body.get("count", 1)),
+                )
+            except ValueError as exc:
+                return Response(400, {"status": "error", "message": str(exc)})
+            return Response(200, {"removed": [list(pair) for pair in removed]})
         return Response(404, {"status": "error", "message": f"no control {request.path}"})
 
 
