@@ -1,14 +1,16 @@
 """HubSpot CRM v3/v4 emulator over the generator's dataset (crm_elt/dataset.py).
 
 Paths, parameters, bodies and errors follow API_NOTES.md §1: bearer auth, list with `limit`
-<= 100 and an opaque `after`, `properties`, `propertiesWithHistory` (page max 50; each history is
-the current value at `updatedAt`), inline `associations`, `archived`; single and
-batch read (by id or a unique `idProperty`); search with filter groups, one sort, `query`,
-`limit` <= 200 and the 10,000-result cap; batch create (with inline associations) and update
-(bumps the modified date); DELETE (archive) and merge; v3 and v4 association batch reads (v4
-pages of 500 per input), v4 reads per record and v4 `PUT .../associations/default/...`;
-pipelines; properties.
-Optional rate limits use the real headers and 429 bodies.
+<= 100 and an opaque `after`, `properties`, `propertiesWithHistory` (page max 50, also on batch
+read; versions newest first: the dataset's values at creation, then one per change made while
+serving), inline `associations`, `archived`; single and batch read (by id or a unique
+`idProperty`); search with filter groups, one sort, `query`, `limit` <= 200 and the
+10,000-result cap; batch create (with inline associations), batch update and PATCH (bump the
+modified date); DELETE (archive) and merge; v3 and v4 association batch reads (v4 pages of 500
+per input), v4 reads per record, v4 `PUT .../associations/default/...`, v4 batch/create,
+batch/archive and `DELETE .../associations/{to}/{id}`; pipelines; properties.
+Optional rate limits use the real headers and 429 bodies. Behaviour the notes leave unconfirmed
+is a SandboxConfig knob.
 """
 
 from __future__ import annotations
@@ -758,13 +760,14 @@ class HubSpotEmulator:
         links, results, errors = [], [], []
         with self.lock:
             for item in inputs:
-                from_id = str((item.get("from") or {}).get("id"))
-                to_id = str((item.get("to") or {}).get("id"))
+                from_id, to_id = (_object_id(item.get(side)) for side in ("from", "to"))
                 type_ids = []
                 problem = self._missing_record(from_type, from_id, "fromObjectId") or (
                     self._missing_record(to_type, to_id, "toObjectId")
                 )
-                for spec in item.get("types") or [{}]:
+                specs = item.get("types")
+                for spec in specs if isinstance(specs, list) and specs else [{}]:
+                    spec = spec if isinstance(spec, dict) else {}
                     type_id = _int(str(spec.get("associationTypeId")), None)
                     category = spec.get("associationCategory", "HUBSPOT_DEFINED")
                     if (
@@ -822,8 +825,8 @@ class HubSpotEmulator:
             targets = item.get("to")
             if not isinstance(targets, list):
                 return self._validation("Each input needs `to`: a list of {id}")
-            from_id = _int(str((item.get("from") or {}).get("id")), None)
-            to_ids = [_int(str((target or {}).get("id")), None) for target in targets]
+            from_id = _int(_object_id(item.get("from")), None)
+            to_ids = [_int(_object_id(target), None) for target in targets]
             if from_id is None or None in to_ids:
                 return self._validation("Object ids must be numeric strings")
             pairs += [(str(from_id), str(to_id)) for to_id in to_ids]
@@ -1300,6 +1303,11 @@ class HubSpotEmulator:
 
     def _validation(self, message: str) -> Response:
         return Response(400, error_body(message, "VALIDATION_ERROR"))
+
+
+def _object_id(reference: object) -> str:
+    """The id of an input's `{"id": ...}`, as a string ("None" when absent)."""
+    return str(reference.get("id")) if isinstance(reference, dict) else "None"
 
 
 def _batch_error(category: str, message: str, **context: list[str]) -> dict:

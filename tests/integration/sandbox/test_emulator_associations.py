@@ -411,3 +411,21 @@ def test_v4_association_batches_reject_malformed_bodies(writable_sandbox, body):
         )
         assert response.status_code == 400
         assert response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_v4_association_inputs_of_the_wrong_shape_are_errors_not_crashes(writable_sandbox):
+    odd = {"inputs": [{"from": 1, "to": "x", "types": ["a"]}, {"from": {"id": "1"}}]}
+    created = requests.post(
+        api(writable_sandbox, "/crm/v4/associations/deals/contacts/batch/create"),
+        json=odd,
+        headers=AUTH,
+    )
+    archived = requests.post(
+        api(writable_sandbox, "/crm/v4/associations/deals/contacts/batch/archive"),
+        json={"inputs": [{"from": 1, "to": [{"id": "2"}]}]},
+        headers=AUTH,
+    )
+    assert created.status_code == 207
+    assert created.json()["results"] == []
+    assert [error["category"] for error in created.json()["errors"]] == ["OBJECT_NOT_FOUND"] * 2
+    assert archived.status_code == 400
