@@ -948,10 +948,13 @@ class HubSpotEmulator:
                 store.frame = merged.sort_index()
             self._add_links(links)
             frame = store.frame
-            results = [
-                self._record(object_type, record_id, frame.loc[record_id].to_dict(), None, [])
-                for record_id in ids
-            ]
+            results = []
+            for record_id, item in zip(ids, inputs, strict=True):
+                row = frame.loc[record_id].to_dict()
+                results.append(self._record(object_type, record_id, row, None, []))
+                # Echoed so a client can pair results with inputs without trusting their order.
+                if item.get("objectWriteTraceId") is not None:
+                    results[-1]["objectWriteTraceId"] = str(item["objectWriteTraceId"])
         return Response(
             201,
             {

@@ -190,9 +190,12 @@ def test_records_created_through_the_api_have_api_sourced_history(writable_sandb
     url = contacts_url(writable_sandbox)
     created = requests.post(
         f"{url}/batch/create",
-        json={"inputs": [{"properties": {"email": "fresh@example.org"}}]},
+        json={
+            "inputs": [{"properties": {"email": "fresh@example.org"}, "objectWriteTraceId": "t1"}]
+        },
         headers=AUTH,
     ).json()["results"][0]
+    assert created["objectWriteTraceId"] == "t1"
     history = read(writable_sandbox, created["id"], "email,lastmodifieddate")[
         "propertiesWithHistory"
     ]
