@@ -6,5 +6,6 @@ from crm_elt.extract import result_frame, run_extraction
 
 @data_loader
 def load_manychat(*args, **kwargs):
-    """ManyChat CSV exports in data/input/manychat/ -> raw_manychat.subscribers"""
+    """ManyChat CSV exports in data/input/manychat/ -> raw_manychat.subscribers, then (with
+    MANYCHAT_ENRICH) API profiles of their subscribers -> raw_manychat.subscriber_profiles"""
     return result_frame(run_extraction("manychat"))

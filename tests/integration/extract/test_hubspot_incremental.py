@@ -91,3 +91,58 @@ def test_incremental_finds_every_change_past_the_search_cap(tmp_path):
     assert stream.outcome == "success"
     assert stream.stats.received == len(ids)
     assert stream.stats.inserted == len(ids)
+
+
+def current_deal_contact_links(settings) -> dict[str, bool]:
+    """Association key -> deleted, for the current version of every deal->contact link."""
+    with open_warehouse(settings, read_only=True) as con:
+        found = con.execute(
+            """
+            select record_key, coalesce((record ->> 'deleted')::boolean, false)
+            from raw_hubspot.associations
+            where record ->> 'from_type' = 'deals' and record ->> 'to_type' = 'contacts'
+            qualify row_number() over (partition by record_key
+                order by modified_at desc nulls last, _extracted_at desc, record_hash) = 1
+            """
+        ).fetchall()
+    return dict(found)
+
+
+def test_removed_associations_get_a_tombstone_and_restored_ones_come_back(small_dataset, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(small_dataset / "sandbox", data_dir / "sandbox")
+    streams = ("contacts", "deals", "associations")
+    with start_sandbox(data_dir) as sandbox:
+        settings = sandbox_settings(data_dir, sandbox.url)
+        run(settings, streams)
+        before = current_deal_contact_links(settings)
+        assert before and not any(before.values())
+        removed = sorted(before)[:3]
+        pairs = [key.removeprefix("deals:").split("->contacts:") for key in removed]
+        base = f"{sandbox.url}/hubspot/crm/v4/associations/deals/contacts/batch"
+        archive = {"inputs": [{"from": {"id": d}, "to": [{"id": c}]} for d, c in pairs]}
+        assert requests.post(f"{base}/archive", json=archive, headers=AUTH).status_code == 204
+
+        result = run(settings, streams)
+        after = current_deal_contact_links(settings)
+        assert sorted(key for key, deleted in after.items() if deleted) == removed
+        assert result.streams[-1].outcome == "success"
+
+        run(settings, streams)  # nothing changed: no new versions
+        assert current_deal_contact_links(settings) == after
+
+        deal, contact = pairs[0]
+        links = [
+            {
+                "from": {"id": deal},
+                "to": {"id": contact},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}],
+            }
+        ]
+        created = requests.post(f"{base}/create", json={"inputs": links}, headers=AUTH)
+        assert created.ok, created.text
+        run(settings, streams)
+
+    restored = current_deal_contact_links(settings)
+    assert sorted(key for key, deleted in restored.items() if deleted) == removed[1:]
+    assert set(restored) == set(before)
