@@ -778,15 +778,7 @@ class WorldBuilder:
                 "hotmart_fee_currency": constant("BRL", size, pa.string()),
             }
         )
-        phone_log = DefectLog(size)
-        cellphones = format_phones(
-            rng,
-            column(people, "area_code"),
-            column(people, "phone_subscriber"),
-            rates,
-            phone_log,
-        )
-        log.absorb(phone_log)
+        cellphones = _people_phones(rng, people, rates, log)
         self.truth.append(truth_table("hotmart", "sales", transactions, person_id, None, log))
 
         def users(role, ucode, name, email, cellphone, document, city, state) -> pa.Table:
@@ -862,15 +854,7 @@ class WorldBuilder:
         missing = rng.random(size) < 0.4
         email = text.null_where(people.column("email").combine_chunks(), missing)
         log.add("missing_email", missing)
-        phone_log = DefectLog(size)
-        whatsapp = format_phones(
-            rng,
-            column(people, "area_code"),
-            column(people, "phone_subscriber"),
-            rates,
-            phone_log,
-        )
-        log.absorb(phone_log)
+        whatsapp = _people_phones(rng, people, rates, log)
         subscribed = later(rng, column(people, "acquired_at_ms"), 60 * DAY_MS, self.as_of_ms)
         last_interaction = later(rng, subscribed, 200 * DAY_MS, self.as_of_ms)
         tag_sets = [
@@ -928,3 +912,13 @@ def hotmart_ucode(salt: int, person_id: int) -> str:
 def brasilia_iso(epoch_ms: np.ndarray) -> pa.Array:
     """ManyChat's W3C datetimes in Brasília time: 2026-01-05T14:03:00-03:00."""
     return text.datetimes(epoch_ms - 3 * 3_600_000, "-03:00", milliseconds=False)
+
+
+def _people_phones(rng, people: pa.Table, rates, log: DefectLog) -> pa.Array:
+    """Each person's phone in one of the Brazilian shapes; its defects are added to `log`."""
+    phone_log = DefectLog(len(people))
+    phones = format_phones(
+        rng, column(people, "area_code"), column(people, "phone_subscriber"), rates, phone_log
+    )
+    log.absorb(phone_log)
+    return phones

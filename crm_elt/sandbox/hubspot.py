@@ -510,12 +510,7 @@ class HubSpotEmulator:
                     continue
                 row = frame.loc[record_id].to_dict()
                 results.append(self._record(object_type, record_id, row, properties, [], history))
-        payload: dict = {
-            "status": "COMPLETE",
-            "results": results,
-            "startedAt": started,
-            "completedAt": _now_iso(),
-        }
+        payload = _batch_body(results, started)
         if missing:
             payload["numErrors"] = 1
             payload["errors"] = [
@@ -549,12 +544,7 @@ class HubSpotEmulator:
                 results.append(self._record(object_type, record_id, row, None, []))
         return Response(
             200,
-            {
-                "status": "COMPLETE",
-                "results": results,
-                "startedAt": _now_iso(),
-                "completedAt": _now_iso(),
-            },
+            _batch_body(results),
         )
 
     def update_one(self, object_type: str, record_id: int, request: Request) -> Response:
@@ -689,12 +679,7 @@ class HubSpotEmulator:
                 results.append(result)
         return Response(
             200,
-            {
-                "status": "COMPLETE",
-                "results": results,
-                "startedAt": _now_iso(),
-                "completedAt": _now_iso(),
-            },
+            _batch_body(results),
         )
 
     def record_associations(
@@ -800,12 +785,7 @@ class HubSpotEmulator:
                     error_body(errors[0]["message"], "VALIDATION_ERROR", errors=errors, context={}),
                 )
             self._add_links(links)
-        payload: dict = {
-            "status": "COMPLETE",
-            "results": results,
-            "startedAt": started,
-            "completedAt": _now_iso(),
-        }
+        payload = _batch_body(results, started)
         if errors:
             payload |= {"numErrors": len(errors), "errors": errors}
             return Response(207, payload)
@@ -957,12 +937,7 @@ class HubSpotEmulator:
                     results[-1]["objectWriteTraceId"] = str(item["objectWriteTraceId"])
         return Response(
             201,
-            {
-                "status": "COMPLETE",
-                "results": results,
-                "startedAt": _now_iso(),
-                "completedAt": _now_iso(),
-            },
+            _batch_body(results),
         )
 
     def property_definitions(self, object_type: str) -> list[dict]:
@@ -1468,6 +1443,16 @@ def _string_or_none(value: object) -> str | None:
 
 def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _batch_body(results: list, started: str | None = None) -> dict:
+    """The body of a completed batch call (callers add `numErrors`/`errors` when some failed)."""
+    return {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": started or _now_iso(),
+        "completedAt": _now_iso(),
+    }
 
 
 def _now_iso() -> str:
