@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crm_elt.dataset import (
     HUBSPOT_MODIFIED_PROPERTY,
@@ -136,6 +137,7 @@ class ObjectStore:
         self._frame = frame  # index: int id, sorted; columns: record columns + properties
         self._positions: dict[bool, tuple[np.ndarray, np.ndarray]] | None = None
         self._comparables: dict[str, pd.Series] = {}
+        self._arrow: pa.Table | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -150,6 +152,7 @@ class ObjectStore:
         """Call after any write: cached positions and search keys are rebuilt on demand."""
         self._positions = None
         self._comparables = {}
+        self._arrow = None
 
     def comparable(self, name: str) -> pd.Series:
         """Search keys of one property (dates as epoch ms, numbers as floats), cached."""
@@ -171,6 +174,19 @@ class ObjectStore:
     @property
     def property_names(self) -> list[str]:
         return [column for column in self.frame.columns if column not in HUBSPOT_RECORD_COLUMNS]
+
+    def rows(self, positions: np.ndarray, columns: list[str] | None = None) -> list[dict]:
+        """The records at `positions` as dicts of Python values (missing values None).
+
+        Cut from an Arrow copy of the frame, made once per change: converting a page's rows
+        in C costs a fraction of pandas' per-value boxing.
+        """
+        if self._arrow is None:
+            self._arrow = pa.Table.from_pandas(self._frame, preserve_index=False)
+        table = self._arrow
+        if columns is not None:
+            table = table.select([name for name in columns if name in table.column_names])
+        return table.take(pa.array(positions, type=pa.int64())).to_pylist()
 
 
 class RateLimiter:
@@ -450,15 +466,22 @@ class HubSpotEmulator:
                 if last_id is None:
                     return self._validation("Invalid after cursor")
                 start = int(np.searchsorted(ids, last_id, side="right"))
-            page = store.frame.iloc[positions[start : start + limit]]
+            page_positions = positions[start : start + limit]
+            columns = None
+            if properties is not None and not history:
+                columns = [*HUBSPOT_RECORD_COLUMNS, *properties]
             results = [
                 self._record(object_type, record_id, row, properties, associations, history)
-                for record_id, row in zip(page.index, page.to_dict("records"), strict=True)
+                for record_id, row in zip(
+                    store.frame.index[page_positions],
+                    store.rows(page_positions, columns),
+                    strict=True,
+                )
             ]
             has_more = start + limit < len(ids)
         body: dict = {"results": results}
         if has_more and results:
-            token = _encode_after(int(page.index[-1]))
+            token = _encode_after(int(results[-1]["id"]))
             body["paging"] = {"next": {"after": token, "link": f"?after={token}"}}
         return Response(200, body)
 
