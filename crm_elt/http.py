@@ -71,10 +71,22 @@ class _Retryable(Exception):
 
 
 class SlidingWindowLimiter:
-    """At most `limit` calls in any `window_s`: blocks the caller until a call is allowed."""
+    """At most `limit` calls in any `window_s`: blocks the caller until a call is allowed.
 
-    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic):
+    A call counts for `margin_s` longer than the server's window: calls sent from several
+    threads reach the server a little out of the order they were admitted in, so a call at
+    the very edge of our window can still be inside the server's.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        margin_s: float = 0.0,
+    ):
         self.limit, self.window_s, self.clock = limit, window_s, clock
+        self.margin_s = margin_s
         self.calls: deque[float] = deque()
         self.lock = threading.Lock()
 
@@ -84,12 +96,13 @@ class SlidingWindowLimiter:
         while True:
             with self.lock:
                 now = self.clock()
-                while self.calls and now - self.calls[0] >= self.window_s:
+                span = self.window_s + self.margin_s
+                while self.calls and now - self.calls[0] >= span:
                     self.calls.popleft()
                 if len(self.calls) < self.limit:
                     self.calls.append(now)
                     return waited
-                pause = self.window_s - (now - self.calls[0]) + 0.001
+                pause = span - (now - self.calls[0]) + 0.001
             time.sleep(pause)
             waited += pause
 
@@ -98,7 +111,7 @@ class SlidingWindowLimiter:
         with self.lock:
             if not self.calls:
                 return 0.0
-            return max(0.0, self.window_s - (self.clock() - self.calls[0]))
+            return max(0.0, self.window_s + self.margin_s - (self.clock() - self.calls[0]))
 
 
 @dataclass

@@ -80,7 +80,8 @@ def make_client(settings: Settings, options: HubSpotOptions | None = None) -> Ap
         timeout_s=settings.http_timeout_s,
         retry=options.retry,
         limiters={
-            "default": SlidingWindowLimiter(options.ten_second_budget, 10.0),
+            # Association batches go out from two threads: see SlidingWindowLimiter.
+            "default": SlidingWindowLimiter(options.ten_second_budget, 10.0, margin_s=0.1),
             "search": SlidingWindowLimiter(options.search_per_second, 1.0),
         },
     )

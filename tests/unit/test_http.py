@@ -227,3 +227,13 @@ def test_no_proxy_hosts_are_called_directly(scripted, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     server = scripted((200, {"ok": 1}, None))
     assert server.client().get("/crm") == {"ok": 1}
+
+
+def test_a_margin_keeps_calls_in_the_window_a_little_longer():
+    now = [0.0]
+    limiter = SlidingWindowLimiter(1, 10.0, clock=lambda: now[0], margin_s=0.5)
+    limiter.acquire()
+    now[0] = 10.2  # out of the server's window, not yet out of ours
+    assert limiter.seconds_until_slot() == pytest.approx(0.3)
+    now[0] = 10.6
+    assert limiter.acquire() == 0.0
