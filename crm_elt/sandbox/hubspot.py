@@ -762,12 +762,10 @@ class HubSpotEmulator:
         """v4 batch/create: 201 with one `LabelsBetweenObjectPair` per input; inputs naming a
         missing record or a type id that does not join the two object types are `errors` of a
         207 (or, when configured, fail the whole batch with a 400)."""
-        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
-        if from_type is None or to_type is None:
-            return self._unknown_type(from_raw if from_type is None else to_raw)
-        inputs = self._association_inputs(request)
-        if isinstance(inputs, Response):
-            return inputs
+        parsed = self._association_write(from_raw, to_raw, request)
+        if isinstance(parsed, Response):
+            return parsed
+        from_type, to_type, inputs = parsed
         started = _now_iso()
         links, results, errors = [], [], []
         with self.lock:
@@ -818,15 +816,25 @@ class HubSpotEmulator:
             return Response(207, payload)
         return Response(201, payload)
 
-    def association_batch_archive(self, from_raw: str, to_raw: str, request: Request) -> Response:
-        """v4 batch/archive: every association type between each pair goes, in both
-        directions; pairs that were not linked are ignored. 204 with no body."""
+    def _association_write(
+        self, from_raw: str, to_raw: str, request: Request
+    ) -> tuple[str, str, list] | Response:
+        """(from type, to type, inputs) of a v4 association write, or its error response."""
         from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
         if from_type is None or to_type is None:
             return self._unknown_type(from_raw if from_type is None else to_raw)
         inputs = self._association_inputs(request)
         if isinstance(inputs, Response):
             return inputs
+        return from_type, to_type, inputs
+
+    def association_batch_archive(self, from_raw: str, to_raw: str, request: Request) -> Response:
+        """v4 batch/archive: every association type between each pair goes, in both
+        directions; pairs that were not linked are ignored. 204 with no body."""
+        parsed = self._association_write(from_raw, to_raw, request)
+        if isinstance(parsed, Response):
+            return parsed
+        from_type, to_type, inputs = parsed
         pairs = []
         for item in inputs:
             targets = item.get("to")
