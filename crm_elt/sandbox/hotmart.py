@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_elt.dataset import sandbox_path
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
@@ -47,6 +48,8 @@ class HotmartEmulator:
         # Pages are cut out of Arrow tables: rows to Python dicts in C, NaN as None.
         self.sales_rows = pa.Table.from_pandas(self.sales, preserve_index=False)
         self.users_rows = pa.Table.from_pandas(self.users, preserve_index=False)
+        self.sale_items = _sale_items(self.sales_rows)
+        self.user_items = _user_items(self.users_rows)
         self.config = config
         # Paging re-sends one query with a new page_token: filter it once, not once per page.
         self.filtered_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
@@ -225,8 +228,7 @@ class HotmartEmulator:
         if isinstance(paged, Response):
             return paged
         page, info = paged
-        rows = _rows(self.sales_rows, page.index)
-        return Response(200, {"items": [_sale_item(row) for row in rows], "page_info": info})
+        return Response(200, {"items": _rows(self.sale_items, page.index), "page_info": info})
 
     def sales_users(self, request: Request) -> Response:
         paged = self._filtered_page(request)
@@ -237,15 +239,18 @@ class HotmartEmulator:
         starts = np.searchsorted(self.user_transactions, wanted, "left")
         stops = np.searchsorted(self.user_transactions, wanted, "right")
         positions = [np.arange(start, stop) for start, stop in zip(starts, stops, strict=True)]
-        users = _rows(self.users_rows, np.concatenate([np.arange(0), *positions]))
+        # One conversion for the page, then each transaction's users are a slice of it.
+        users = _rows(self.user_items, np.concatenate([np.arange(0), *positions]))
         by_transaction: dict[str, list[dict]] = {}
-        for user in users:  # one conversion for the page, not one per transaction
-            by_transaction.setdefault(user["transaction"], []).append(user)
+        offset = 0
+        for transaction, count in zip(wanted.tolist(), (stops - starts).tolist(), strict=True):
+            by_transaction[transaction] = users[offset : offset + count]
+            offset += count
         items = [
             {
                 "transaction": row["transaction"],
                 "product": {"id": int(row["product_id"]), "name": row["product_name"]},
-                "users": [_user(user) for user in by_transaction.get(row["transaction"], [])],
+                "users": by_transaction.get(row["transaction"], []),
             }
             for row in _rows(
                 self.sales_rows.select(["transaction", "product_id", "product_name"]), page.index
@@ -254,76 +259,107 @@ class HotmartEmulator:
         return Response(200, {"items": items, "page_info": info})
 
 
-def _rows(table: pa.Table, positions) -> list[dict]:
+def _rows(table: pa.Table | pa.StructArray, positions) -> list[dict]:
     """The rows at `positions` as dicts of Python values, missing values as None."""
     return table.take(pa.array(np.asarray(positions, dtype=np.int64))).to_pylist()
 
 
-def _sale_item(row: dict) -> dict:
-    def ms(value):
-        return None if value is None else int(value)
-
-    return {
-        "product": {"id": int(row["product_id"]), "name": row["product_name"]},
-        "buyer": {
-            "name": row["buyer_name"],
-            "ucode": row["buyer_ucode"],
-            "email": row["buyer_email"],
-        },
-        "producer": {"name": row.get("producer_name"), "ucode": row.get("producer_ucode")},
-        "purchase": {
-            "transaction": row["transaction"],
-            "order_date": ms(row["order_date"]),
-            "approved_date": ms(row.get("approved_date")),
-            "status": row["status"],
-            "recurrency_number": row.get("recurrency_number"),
-            "is_subscription": bool(row.get("is_subscription") or False),
-            "commission_as": row.get("commission_as"),
-            "price": {"value": float(row["price_value"]), "currency_code": row["price_currency"]},
-            "payment": {
-                "method": row.get("payment_method"),
-                "installments_number": int(row.get("installments_number") or 1),
-                "type": row.get("payment_type"),
-            },
-            "tracking": {
-                "source_sck": row.get("tracking_source_sck"),
-                "source": row.get("tracking_source"),
-                "external_code": row.get("tracking_external_code"),
-            },
-            "warranty_expire_date": ms(row.get("warranty_expire_date")),
-            "offer": {"payment_mode": row.get("offer_payment_mode"), "code": row.get("offer_code")},
-            "hotmart_fee": {
-                "total": row.get("hotmart_fee_total"),
-                "currency_code": row.get("hotmart_fee_currency"),
-            },
-        },
-    }
-
-
-def _user(row: dict) -> dict:
-    documents = (
-        [{"value": row["document_value"], "type": row.get("document_type") or "CPF"}]
-        if row.get("document_value")
-        else []
+def _sale_items(sales: pa.Table) -> pa.StructArray:
+    """Every sale as the API's item, built once as Arrow structs: a page's items then become
+    nested dicts in C. Field order is the API's, so the JSON is the same as from dicts."""
+    column = _column_reader(sales)
+    return _struct(
+        product=_struct(id=column("product_id", pa.int64()), name=column("product_name")),
+        buyer=_struct(
+            name=column("buyer_name"), ucode=column("buyer_ucode"), email=column("buyer_email")
+        ),
+        producer=_struct(name=column("producer_name"), ucode=column("producer_ucode")),
+        purchase=_struct(
+            transaction=column("transaction"),
+            order_date=column("order_date", pa.int64()),
+            approved_date=column("approved_date", pa.int64()),
+            status=column("status"),
+            recurrency_number=column("recurrency_number"),
+            is_subscription=column("is_subscription", pa.bool_(), default=False),
+            commission_as=column("commission_as"),
+            price=_struct(
+                value=column("price_value", pa.float64()),
+                currency_code=column("price_currency"),
+            ),
+            payment=_struct(
+                method=column("payment_method"),
+                installments_number=column("installments_number", pa.int64(), default=1),
+                type=column("payment_type"),
+            ),
+            tracking=_struct(
+                source_sck=column("tracking_source_sck"),
+                source=column("tracking_source"),
+                external_code=column("tracking_external_code"),
+            ),
+            warranty_expire_date=column("warranty_expire_date", pa.int64()),
+            offer=_struct(payment_mode=column("offer_payment_mode"), code=column("offer_code")),
+            hotmart_fee=_struct(
+                total=column("hotmart_fee_total"),
+                currency_code=column("hotmart_fee_currency"),
+            ),
+        ),
     )
-    return {
-        "role": row["role"],
-        "user": {
-            "ucode": row.get("ucode"),
-            "locale": row.get("locale"),
-            "name": row.get("name"),
-            "cellphone": row.get("cellphone"),
-            "phone": row.get("phone"),
-            "email": row.get("email"),
-            "documents": documents,
-            "address": {
-                "city": row.get("address_city"),
-                "state": row.get("address_state"),
-                "country": row.get("address_country"),
-                "zip_code": row.get("address_zip_code"),
-            },
-        },
-    }
+
+
+def _user_items(users: pa.Table) -> pa.StructArray:
+    """Every (transaction, role) as the API's `{role, user}`, built once like `_sale_items`."""
+    column = _column_reader(users)
+    document = column("document_value")
+    has_document = pc.fill_null(pc.not_equal(document, ""), False)
+    document_type = column("document_type", default="CPF")
+    document_type = pc.if_else(pc.equal(document_type, ""), "CPF", document_type)
+    documents = pa.ListArray.from_arrays(
+        pa.array(np.concatenate([[0], np.cumsum(has_document.to_numpy(zero_copy_only=False))])),
+        _struct(
+            value=pc.filter(document, has_document),
+            type=pc.filter(document_type, has_document),
+        ),
+    )
+    return _struct(
+        role=column("role"),
+        user=_struct(
+            ucode=column("ucode"),
+            locale=column("locale"),
+            name=column("name"),
+            cellphone=column("cellphone"),
+            phone=column("phone"),
+            email=column("email"),
+            documents=documents,
+            address=_struct(
+                city=column("address_city"),
+                state=column("address_state"),
+                country=column("address_country"),
+                zip_code=column("address_zip_code"),
+            ),
+        ),
+    )
+
+
+def _column_reader(table: pa.Table):
+    def column(name: str, cast: pa.DataType | None = None, default: object = None) -> pa.Array:
+        """A column as one array (all null if the dataset lacks it), cast, nulls defaulted."""
+        if name in table.column_names:
+            values = table.column(name).combine_chunks()
+        else:
+            values = pa.nulls(len(table), cast or pa.string())
+        if pa.types.is_null(values.type):
+            values = values.cast(cast or pa.string())
+        if cast is not None:
+            values = pc.cast(values, cast)
+        if default is not None:
+            values = pc.fill_null(values, default)
+        return values
+
+    return column
+
+
+def _struct(**fields: pa.Array) -> pa.StructArray:
+    return pa.StructArray.from_arrays(list(fields.values()), names=list(fields))
 
 
 def _encode_token(offset: int) -> str:
