@@ -139,11 +139,7 @@ def load_settings(
         value = merged.get(name, "").strip()
         return value if value else default
 
-    environment = get("ENVIRONMENT", "dev")
-    if environment not in ENVIRONMENTS:
-        raise SettingsError(
-            f"ENVIRONMENT={environment!r} is invalid: expected one of {', '.join(ENVIRONMENTS)}"
-        )
+    environment = _parse_choice("ENVIRONMENT", get("ENVIRONMENT", "dev"), ENVIRONMENTS)
 
     port = _parse_int("SANDBOX_PORT", get("SANDBOX_PORT", str(DEFAULT_SANDBOX_PORT)), 1, 65535)
     sandbox = f"http://127.0.0.1:{port}"
@@ -153,24 +149,18 @@ def load_settings(
     if not _TIME_PATTERN.match(schedule_time):
         raise SettingsError(f"SCHEDULE_TIME={schedule_time!r} is invalid: expected HH:MM (24 h)")
 
-    hotmart_status_filter = get("HOTMART_STATUS_FILTER", "per_status")
-    if hotmart_status_filter not in HOTMART_STATUS_FILTERS:
-        raise SettingsError(
-            f"HOTMART_STATUS_FILTER={hotmart_status_filter!r} is invalid: expected one of "
-            f"{', '.join(HOTMART_STATUS_FILTERS)}"
-        )
+    hotmart_status_filter = _parse_choice(
+        "HOTMART_STATUS_FILTER", get("HOTMART_STATUS_FILTER", "per_status"), HOTMART_STATUS_FILTERS
+    )
     header_map_raw = get("MANYCHAT_HEADER_MAP_FILE", "")
     manychat_header_map_file = (
         (PROJECT_ROOT / Path(header_map_raw).expanduser()).resolve() if header_map_raw else None
     )
     if manychat_header_map_file is not None and not manychat_header_map_file.is_file():
         raise SettingsError(f"MANYCHAT_HEADER_MAP_FILE={header_map_raw!r} is invalid: no such file")
-    manychat_enrich = get("MANYCHAT_ENRICH", "off")
-    if manychat_enrich not in MANYCHAT_ENRICH_MODES:
-        raise SettingsError(
-            f"MANYCHAT_ENRICH={manychat_enrich!r} is invalid: expected one of "
-            f"{', '.join(MANYCHAT_ENRICH_MODES)}"
-        )
+    manychat_enrich = _parse_choice(
+        "MANYCHAT_ENRICH", get("MANYCHAT_ENRICH", "off"), MANYCHAT_ENRICH_MODES
+    )
 
     return Settings(
         environment=environment,
@@ -208,6 +198,12 @@ def load_settings(
         manychat_token=get("MANYCHAT_TOKEN", SANDBOX_CREDENTIALS.manychat_token),
         manychat_enrich=manychat_enrich,
     )
+
+
+def _parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    if raw not in choices:
+        raise SettingsError(f"{name}={raw!r} is invalid: expected one of {', '.join(choices)}")
+    return raw
 
 
 def _parse_int(name: str, raw: str, low: int, high: int) -> int:

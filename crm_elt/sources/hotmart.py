@@ -296,30 +296,20 @@ def _pages(
 
 
 def _next_cursor(pass_index, pass_count, window_end, end, start, page_token, window_start):
-    bounds = {"pass_start": start.isoformat(), "run_end": end.isoformat()}
+    """Where the sweep continues after a page: its next page, next window or next pass."""
     if page_token:
-        return {
-            "complete": False,
-            "pass": pass_index,
-            "window_start": window_start.isoformat(),
-            "page_token": page_token,
-            **bounds,
-        }
-    if window_end < end:
-        following = window_end + timedelta(milliseconds=1)
-        return {
-            "complete": False,
-            "pass": pass_index,
-            "window_start": following.isoformat(),
-            "page_token": None,
-            **bounds,
-        }
-    if pass_index + 1 < pass_count:
-        return {
-            "complete": False,
-            "pass": pass_index + 1,
-            "window_start": start.isoformat(),
-            "page_token": None,
-            **bounds,
-        }
-    return {"complete": True, "swept_until": end.isoformat()}
+        next_pass, next_window = pass_index, window_start
+    elif window_end < end:
+        next_pass, next_window = pass_index, window_end + timedelta(milliseconds=1)
+    elif pass_index + 1 < pass_count:
+        next_pass, next_window = pass_index + 1, start
+    else:
+        return {"complete": True, "swept_until": end.isoformat()}
+    return {
+        "complete": False,
+        "pass": next_pass,
+        "window_start": next_window.isoformat(),
+        "page_token": page_token,
+        "pass_start": start.isoformat(),
+        "run_end": end.isoformat(),
+    }
