@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 with
 
 source as (
@@ -31,10 +33,28 @@ renamed as (
         upper(sale_user ->> 'role') as user_role,
         sale_user -> 'user' ->> 'ucode' as user_ucode,
         sale_user -> 'user' ->> 'name' as user_name,
+        name_key(sale_user -> 'user' ->> 'name') as name_key,
+        split_full_name(sale_user -> 'user' ->> 'name').first_name as first_name,
+        split_full_name(sale_user -> 'user' ->> 'name').last_name as last_name,
         sale_user -> 'user' ->> 'email' as email_raw,
-        lower(trim(sale_user -> 'user' ->> 'email')) as email,
+        {{ email_columns("sale_user -> 'user' ->> 'email'") }},
         sale_user -> 'user' ->> 'cellphone' as cellphone_raw,
+        {{ phone_columns(
+            "sale_user -> 'user' ->> 'cellphone'",
+            "sale_user -> 'user' -> 'address' ->> 'state'",
+            'cellphone'
+        ) }},
         sale_user -> 'user' ->> 'phone' as phone_raw,
+        {{ phone_columns(
+            "sale_user -> 'user' ->> 'phone'",
+            "sale_user -> 'user' -> 'address' ->> 'state'",
+            'phone'
+        ) }},
+        -- The first document a user has is the one Hotmart collected at checkout (CPF or CNPJ).
+        upper(sale_user -> 'user' -> 'documents' -> 0 ->> 'type') as document_type,
+        nullif(
+            regexp_replace(sale_user -> 'user' -> 'documents' -> 0 ->> 'value', '\D', '', 'g'), ''
+        ) as document_number,
         sale_user -> 'user' ->> 'locale' as locale,
         sale_user -> 'user' -> 'address' ->> 'city' as city,
         sale_user -> 'user' -> 'address' ->> 'state' as state,

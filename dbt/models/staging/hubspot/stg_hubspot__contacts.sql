@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 with
 
 source as (
@@ -12,11 +14,15 @@ renamed as (
         {{ version_id() }} as contact_version_id,
         record_key as contact_id,
         {{ hs_property('email') }} as email_raw,
-        lower({{ hs_property('email') }}) as email,
+        {{ email_columns(hs_property('email')) }},
         {{ hs_property('firstname') }} as first_name,
         {{ hs_property('lastname') }} as last_name,
+        name_key(concat_ws(' ', {{ hs_property('firstname') }}, {{ hs_property('lastname') }}))
+            as name_key,
         {{ hs_property('phone') }} as phone_raw,
+        {{ phone_columns(hs_property('phone'), hs_property('state'), 'phone') }},
         {{ hs_property('mobilephone') }} as mobile_phone_raw,
+        {{ phone_columns(hs_property('mobilephone'), hs_property('state'), 'mobile_phone') }},
         {{ hs_property('city') }} as city,
         {{ hs_property('state') }} as state,
         {{ hs_property('lifecyclestage') }} as lifecycle_stage,
