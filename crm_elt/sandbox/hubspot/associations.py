@@ -25,7 +25,6 @@ from crm_elt.sandbox.hubspot.wire import (
     now_iso,
     object_id,
     parse_int,
-    unknown_object_type,
     validation_error,
 )
 from crm_elt.sandbox.protocol import Request, Response
@@ -75,18 +74,17 @@ def _label(from_type: str, to_type: str) -> str:
 
 
 class AssociationEndpoints:
+    """Association endpoints, and the link index they share with merges and creates."""
+
     # ---- endpoints -----------------------------------------------------------------------
 
-    def association_batch_read_v3(self, request: Request, from_raw: str, to_raw: str) -> Response:
-        return self.association_batch_read(request, from_raw, to_raw, v3=True)
+    def association_batch_read_v3(self, request: Request, from_type: str, to_type: str) -> Response:
+        return self.association_batch_read(request, from_type, to_type, v3=True)
 
     def association_batch_read(
-        self, request: Request, from_raw: str, to_raw: str, v3: bool = False
+        self, request: Request, from_type: str, to_type: str, v3: bool = False
     ) -> Response:
         """v4: per-input pages of 500 with `after`; v3: every target as `{id, type}`."""
-        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
-        if from_type is None or to_type is None:
-            return unknown_object_type(from_raw if from_type is None else to_raw)
         inputs = (request.json() or {}).get("inputs") or []
         if len(inputs) > ASSOCIATION_READ_INPUTS_MAX:
             return validation_error(f"Too many inputs: at most {ASSOCIATION_READ_INPUTS_MAX}")
@@ -116,11 +114,8 @@ class AssociationEndpoints:
         )
 
     def record_associations(
-        self, request: Request, from_raw: str, record_id: str, to_raw: str
+        self, request: Request, from_type: str, record_id: str, to_type: str
     ) -> Response:
-        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
-        if from_type is None or to_type is None:
-            return unknown_object_type(from_raw if from_type is None else to_raw)
         limit = parse_int(request.arg("limit"), ASSOCIATION_PAGE_MAX)
         if limit is None or not 1 <= limit <= ASSOCIATION_PAGE_MAX:
             return validation_error(f"limit must be between 1 and {ASSOCIATION_PAGE_MAX}")
@@ -151,12 +146,9 @@ class AssociationEndpoints:
         return Response(200, {**page.body, "results": results})
 
     def associate_default(
-        self, request: Request, from_raw: str, from_id: str, to_raw: str, to_id: str
+        self, request: Request, from_type: str, from_id: str, to_type: str, to_id: str
     ) -> Response:
         """v4 `PUT .../associations/default/...`: the unlabeled association of the pair."""
-        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
-        if from_type is None or to_type is None:
-            return unknown_object_type(from_raw if from_type is None else to_raw)
         type_id = ASSOCIATION_TYPES.get((from_type, to_type))
         if type_id is None:
             return validation_error(f"No default association type from {from_type} to {to_type}")
@@ -184,14 +176,13 @@ class AssociationEndpoints:
             },
         )
 
-    def association_batch_create(self, request: Request, from_raw: str, to_raw: str) -> Response:
+    def association_batch_create(self, request: Request, from_type: str, to_type: str) -> Response:
         """v4 batch/create: 201 with one `LabelsBetweenObjectPair` per input; inputs naming a
         missing record or a type id that does not join the two object types are `errors` of a
         207 (or, when configured, fail the whole batch with a 400)."""
-        parsed = self._association_write(from_raw, to_raw, request)
-        if isinstance(parsed, Response):
-            return parsed
-        from_type, to_type, inputs = parsed
+        inputs = self._association_inputs(request)
+        if isinstance(inputs, Response):
+            return inputs
         started = now_iso()
         links, results, errors = [], [], []
         with self.lock:
@@ -242,25 +233,12 @@ class AssociationEndpoints:
             return Response(207, payload)
         return Response(201, payload)
 
-    def _association_write(
-        self, from_raw: str, to_raw: str, request: Request
-    ) -> tuple[str, str, list] | Response:
-        """(from type, to type, inputs) of a v4 association write, or its error response."""
-        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
-        if from_type is None or to_type is None:
-            return unknown_object_type(from_raw if from_type is None else to_raw)
+    def association_batch_archive(self, request: Request, from_type: str, to_type: str) -> Response:
+        """v4 batch/archive: every association type between each pair goes, in both
+        directions; pairs that were not linked are ignored. 204 with no body."""
         inputs = self._association_inputs(request)
         if isinstance(inputs, Response):
             return inputs
-        return from_type, to_type, inputs
-
-    def association_batch_archive(self, request: Request, from_raw: str, to_raw: str) -> Response:
-        """v4 batch/archive: every association type between each pair goes, in both
-        directions; pairs that were not linked are ignored. 204 with no body."""
-        parsed = self._association_write(from_raw, to_raw, request)
-        if isinstance(parsed, Response):
-            return parsed
-        from_type, to_type, inputs = parsed
         pairs = []
         for item in inputs:
             targets = item.get("to")
@@ -276,12 +254,9 @@ class AssociationEndpoints:
         return Response(204, None)
 
     def association_delete(
-        self, request: Request, from_raw: str, from_id: str, to_raw: str, to_id: str
+        self, request: Request, from_type: str, from_id: str, to_type: str, to_id: str
     ) -> Response:
         """v4 `DELETE /crm/v4/objects/{from}/{id}/associations/{to}/{toId}`: 204."""
-        from_type, to_type = self._object_type(from_raw), self._object_type(to_raw)
-        if from_type is None or to_type is None:
-            return unknown_object_type(from_raw if from_type is None else to_raw)
         with self.lock:
             self._remove_links(from_type, to_type, [(from_id, to_id)])
         return Response(204, None)

@@ -44,6 +44,8 @@ UI_SOURCE = {
 
 
 class RecordEndpoints:
+    """Reads and writes over the stores and history of HubSpotEmulator (emulator.py)."""
+
     # ---- reads ---------------------------------------------------------------------------
 
     def list_objects(self, request: Request, object_type: str) -> Response:

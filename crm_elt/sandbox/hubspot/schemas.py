@@ -54,6 +54,8 @@ DEFAULT_TICKET_PIPELINES = [
 
 
 class SchemaEndpoints:
+    """Properties, pipelines and owners of HubSpotEmulator (emulator.py)."""
+
     def property_definitions(self, object_type: str) -> list[dict]:
         if self.properties.get(object_type):
             return self.properties[object_type]

@@ -22,6 +22,8 @@ SEARCH_RESULT_CAP = 10_000
 
 
 class SearchEndpoint:
+    """Search over the stores of HubSpotEmulator (emulator.py)."""
+
     def search(self, request: Request, object_type: str) -> Response:
         try:
             body = request.json() or {}
@@ -125,6 +127,7 @@ class SearchEndpoint:
 
 
 def matches(values: pd.Series, item: dict) -> pd.Series | None:
+    """The records one filter keeps, over its property's search keys; None if unsupported."""
     name = item.get("propertyName", "")
     operator = str(item.get("operator", "EQ")).upper()
     present = values.notna()
