@@ -8,7 +8,8 @@ import sys
 import threading
 from pathlib import Path
 
-from crm_elt.sandbox.server import FaultSpec, SandboxConfig, create_server
+from crm_elt.sandbox.config import FaultSpec, SandboxConfig
+from crm_elt.sandbox.server import create_server
 
 
 def main(argv: list[str] | None = None) -> int:

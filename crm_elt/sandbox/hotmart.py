@@ -18,9 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_elt.dataset import sandbox_path
+from crm_elt.sandbox.config import SandboxConfig
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
-from crm_elt.sandbox.hubspot import RateLimiter
-from crm_elt.sandbox.server import Request, Response, SandboxConfig
+from crm_elt.sandbox.limits import RateLimiter
+from crm_elt.sandbox.protocol import Request, Response
 
 MAX_RESULTS = 500
 FILTERED_CACHE_SIZE = 16

@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from crm_elt.dataset import MANYCHAT_COLUMNS, sandbox_path
+from crm_elt.sandbox.config import SandboxConfig
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
-from crm_elt.sandbox.hubspot import RateLimiter
-from crm_elt.sandbox.server import Request, Response, SandboxConfig
+from crm_elt.sandbox.limits import RateLimiter
+from crm_elt.sandbox.protocol import Request, Response
 
 WRITE_PATHS = ("/fb/subscriber/addTag", "/fb/subscriber/addTagByName", "/fb/sending/sendFlow")
 PAGE_NAME = "Sandbox Page"

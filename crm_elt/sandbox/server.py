@@ -17,205 +17,26 @@ Faults (FaultSpec) are drawn from a generator seeded by SandboxConfig.seed.
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from crm_elt.sandbox.config import FaultSpec, SandboxConfig
+from crm_elt.sandbox.faults import RATE_LIMIT_BODIES, SERVER_ERROR_BODIES, FaultInjector
+from crm_elt.sandbox.hotmart import HotmartEmulator
+from crm_elt.sandbox.hubspot import HubSpotEmulator
+from crm_elt.sandbox.manychat import ManyChatEmulator
+from crm_elt.sandbox.protocol import ApiEmulator, Request, Response
+
 logger = logging.getLogger("crm_elt.sandbox")
-
-
-@dataclass
-class Request:
-    method: str
-    path: str  # below the API prefix, e.g. /crm/v3/objects/contacts
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-    raw_target: str
-
-    def json(self) -> object:
-        return json.loads(self.body or b"null")
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name.lower(), "")
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: object = None
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None  # sent as is (used by fault injection for truncated bodies)
-
-    def encoded(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        if self.body is None:
-            return b""
-        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-class ApiEmulator(Protocol):
-    def handle(self, request: Request) -> Response: ...
-
-    def reset_rate_limits(self) -> None: ...
-
-
-@dataclass
-class FaultSpec:
-    """Probabilities of each injected fault for one API (each request draws once)."""
-
-    error_5xx: float = 0.0
-    rate_limited: float = 0.0  # a 429 in the API's own shape
-    burst: int = 0  # after a 429, this many more requests also get 429
-    reset: float = 0.0  # the connection is closed without a response
-    truncated: float = 0.0  # 200 with the JSON body cut in half
-    empty: float = 0.0  # 200 with an empty body (a known Hotmart bug)
-    slow: float = 0.0  # the answer comes after `slow_s`, longer than a client timeout
-    slow_s: float = 3.0
-
-    @classmethod
-    def parse(cls, text: str) -> dict[str, FaultSpec]:
-        """'hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02' -> {api: FaultSpec}."""
-        names = {
-            "5xx": "error_5xx",
-            "429": "rate_limited",
-            "reset": "reset",
-            "burst": "burst",
-            "truncate": "truncated",
-            "empty": "empty",
-            "slow": "slow",
-            "slow_s": "slow_s",
-        }
-        specs: dict[str, FaultSpec] = {}
-        for part in filter(None, (chunk.strip() for chunk in text.split(";"))):
-            api, _, settings = part.partition(":")
-            spec = cls()
-            for item in filter(None, settings.split(",")):
-                key, _, value = item.partition("=")
-                if key.strip() not in names:
-                    raise ValueError(f"unknown fault {key!r}; expected one of {', '.join(names)}")
-                kind = int if key.strip() == "burst" else float
-                setattr(spec, names[key.strip()], kind(value))
-            specs[api.strip()] = spec
-        return specs
-
-
-@dataclass
-class SandboxConfig:
-    """Knobs for the emulators. Rate limits and faults are off unless asked for."""
-
-    rate_limits: bool = False
-    hubspot_ten_second_limit: int = 190
-    hubspot_search_per_second: int = 5
-    hubspot_daily_limit: int = 1_000_000
-    hubspot_max_url_length: int = 8000
-    hubspot_clamp_list_limit: bool = False  # False: limit > 100 is a 400 VALIDATION_ERROR
-    hubspot_merged_read_survivor: bool = False  # False: reading a merged-away id is a 404
-    hubspot_search_max_groups: int = 5
-    hubspot_search_max_filters_per_group: int = 6
-    hubspot_search_max_filters: int = 18
-    # propertiesWithHistory lowers the page max (SDK: 50); the same cap on batch-read inputs
-    # with history is unconfirmed.
-    hubspot_history_page_max: int = 50
-    # Unconfirmed: inputs per v4 association batch/create and batch/archive (batch/read: 1000).
-    hubspot_association_batch_max: int = 2000
-    # Unconfirmed: True answers a batch/create with some bad inputs 207 and creates the rest;
-    # False rejects the whole batch with a 400 and creates nothing.
-    hubspot_association_errors_multi_status: bool = True
-    # Unconfirmed: whether creating or removing an association bumps both records' modified
-    # date (roll-ups such as num_associated_contacts might); False leaves them alone.
-    hubspot_association_change_bumps_modified: bool = False
-    # Unconfirmed: the propertiesWithHistory `sourceType` of writes made through the API.
-    hubspot_api_write_source_type: str = "INTEGRATION"
-    hotmart_per_minute: int = 500
-    hotmart_token_expires_in: int = 86400
-    hotmart_default_max_results: int = 10
-    hotmart_max_window_days: int = 366
-    hotmart_user_roles: tuple[str, ...] = ("BUYER", "PRODUCER")
-    # Unconfirmed: how several `transaction_status` values are read. "repeated_or_comma"
-    # honours both spellings; "first_only" keeps only the first value of the first key.
-    hotmart_status_values: str = "repeated_or_comma"
-    manychat_wrong_token_status: int = 401
-    manychat_not_found_as_error: bool = False  # False: findBySystemField answers `data: []`
-    seed: int = 0
-    faults: dict[str, FaultSpec] = field(default_factory=dict)
-
-
-class _FaultInjector:
-    """Seeded decisions, so a failing test can be replayed with the same faults."""
-
-    def __init__(self, config: SandboxConfig):
-        self.config = config
-        self.random = random.Random(config.seed)
-        self.lock = threading.Lock()
-        self.bursts: dict[str, int] = {}
-        self.injected: dict[str, int] = {}
-
-    def decide(self, api: str) -> str | None:
-        spec = self.config.faults.get(api)
-        if spec is None:
-            return None
-        with self.lock:
-            if self.bursts.get(api, 0) > 0:
-                self.bursts[api] -= 1
-                return self._count("429")
-            roll = self.random.random()
-            for kind, rate in (
-                ("5xx", spec.error_5xx),
-                ("429", spec.rate_limited),
-                ("reset", spec.reset),
-                ("truncate", spec.truncated),
-                ("empty", spec.empty),
-                ("slow", spec.slow),
-            ):
-                if roll < rate:
-                    if kind == "429":
-                        self.bursts[api] = spec.burst
-                    return self._count(kind)
-                roll -= rate
-        return None
-
-    def server_error_status(self) -> int:
-        with self.lock:
-            return self.random.choice((500, 502, 503, 504))
-
-    def _count(self, kind: str) -> str:
-        self.injected[kind] = self.injected.get(kind, 0) + 1
-        return kind
-
-
-_RATE_LIMIT_BODIES = {
-    "hubspot": {
-        "status": "error",
-        "message": "You have reached your ten_secondly_rolling limit.",
-        "errorType": "RATE_LIMIT",
-        "policyName": "TEN_SECONDLY_ROLLING",
-        "groupName": "publicapi:sandbox",
-    },
-    "hotmart": {"error": "too_many_requests", "error_description": "Rate limit exceeded"},
-    "manychat": {"status": "error", "message": "Too many requests"},
-}
-_SERVER_ERROR_BODIES = {
-    "hubspot": {"status": "error", "message": "Internal error", "category": "INTERNAL_ERROR"},
-    "hotmart": {"error": "internal_server_error", "error_description": "Internal server error"},
-    "manychat": {"status": "error", "message": "Internal server error"},
-}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -250,9 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(self.server.faults.config.faults[prefix].slow_s)
             if fault == "5xx":
                 status = self.server.faults.server_error_status()
-                response = Response(status, _SERVER_ERROR_BODIES[prefix])
+                response = Response(status, SERVER_ERROR_BODIES[prefix])
             elif fault == "429":
-                body = dict(_RATE_LIMIT_BODIES[prefix])
+                body = dict(RATE_LIMIT_BODIES[prefix])
                 if prefix == "hubspot":
                     body["correlationId"] = body["requestId"] = str(uuid.uuid4())
                 response = Response(429, body)
@@ -297,7 +118,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     ):
         super().__init__(address, _Handler)
         self.emulators = emulators
-        self.faults = _FaultInjector(config)
+        self.faults = FaultInjector(config)
 
     def control(self, request: Request) -> Response:
         """`/_sandbox/*`, for readiness checks and tests; no auth, never faulted."""
@@ -363,10 +184,6 @@ class RunningSandbox:
 
 
 def build_emulators(data_dir: Path, config: SandboxConfig) -> dict[str, ApiEmulator]:
-    from crm_elt.sandbox.hotmart import HotmartEmulator
-    from crm_elt.sandbox.hubspot import HubSpotEmulator
-    from crm_elt.sandbox.manychat import ManyChatEmulator
-
     return {
         "hubspot": HubSpotEmulator.from_dataset(Path(data_dir), config),
         "hotmart": HotmartEmulator.from_dataset(Path(data_dir), config),

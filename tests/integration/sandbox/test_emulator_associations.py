@@ -249,11 +249,13 @@ def test_v4_association_batches_enforce_the_input_limit(small_dataset):
             json={"inputs": [{"from": {"id": deal}, "to": [{"id": c}]} for c in contacts]},
             headers=AUTH,
         )
-        unknown_type = batch_create(sandbox, "deals", "tickets", too_many[:1])
-    for response in (created, archived, unknown_type):
+        unknown_type = batch_create(sandbox, "deals", "widgets", too_many[:1])
+    for response in (created, archived):
         assert response.status_code == 400
         assert response.json()["category"] == "VALIDATION_ERROR"
     assert "at most 2" in created.json()["message"]
+    assert unknown_type.status_code == 400
+    assert unknown_type.json()["message"] == "Unable to infer object type from: widgets"
 
 
 def test_v4_batch_create_default_limit_is_2000(writable_sandbox):
@@ -379,7 +381,7 @@ def test_control_api_removes_the_first_linked_pairs_or_the_given_ones(writable_s
     )
     assert answer.json() == {"removed": [[contact, deal]]}
     assert contact not in v3_batch_targets(writable_sandbox, "deals", deal, "contacts")
-    unknown = requests.post(control, json={"from_type": "tickets", "to_type": "deals"})
+    unknown = requests.post(control, json={"from_type": "widgets", "to_type": "deals"})
     assert unknown.status_code == 400
 
 
