@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 with
 
 source as (
@@ -14,10 +16,19 @@ renamed as (
         nullif(record ->> 'first_name', '') as first_name,
         nullif(record ->> 'last_name', '') as last_name,
         nullif(record ->> 'full_name', '') as full_name,
+        name_key(
+            coalesce(
+                nullif(record ->> 'full_name', ''),
+                concat_ws(' ', nullif(record ->> 'first_name', ''), nullif(record ->> 'last_name', ''))
+            )
+        ) as name_key,
         nullif(record ->> 'email', '') as email_raw,
-        lower(nullif(trim(record ->> 'email'), '')) as email,
+        {{ email_columns("record ->> 'email'") }},
+        -- Exports hold no address: a phone without area code cannot be completed here.
         nullif(record ->> 'phone', '') as phone_raw,
+        {{ phone_columns("record ->> 'phone'", 'null', 'phone') }},
         nullif(record ->> 'whatsapp_phone', '') as whatsapp_phone_raw,
+        {{ phone_columns("record ->> 'whatsapp_phone'", 'null', 'whatsapp_phone') }},
         -- Exports join tags with commas; split them into a list of trimmed names.
         list_filter(
             list_transform(
