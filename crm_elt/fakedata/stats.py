@@ -52,10 +52,9 @@ SURNAME_PARTICLES = ("da", "de", "do", "das", "dos", "e")
 # The suffixes the ManyChat importer loads (crm_elt.sources.csv_files.load_folder).
 MANYCHAT_SUFFIXES = (".csv", ".txt")
 VALID_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
-# A phone's key is its DDD (2 digits, not starting with 0) + its last 8 digits, after a trunk
-# 0 and the country code 55 are dropped; a number without DDD has none. In two steps, the
-# digits into a column first: a macro is expanded at each mention, so one regex per row only
-# if `phone_digits` is computed once.
+# A phone's key: its DDD (2 digits) + its last 8 digits, once a trunk 0 and the country code
+# 55 are dropped; none without a DDD. Two macros, with the digits stored in a column between
+# them: a macro is expanded at each mention of its argument, and the regex should run once.
 PHONE_KEY_MACRO = """
 create or replace macro phone_digits(raw) as
     ltrim(regexp_replace(coalesce(raw, ''), '[^0-9]', '', 'g'), '0');
