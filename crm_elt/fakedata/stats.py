@@ -95,6 +95,7 @@ class RuleScore:
     predicted_pairs: int
     true_pairs: int
     true_positive_pairs: int
+    persons_with_identities: int
     persons_resolved: int  # persons whose identities form one cluster with nobody else's
     missed_pairs: dict[str, int]  # true pairs split apart, by the evidence they share
 
@@ -502,6 +503,7 @@ def _score(
         predicted_pairs=_choose_two(cluster_sizes),
         true_pairs=true_pairs,
         true_positive_pairs=true_positive,
+        persons_with_identities=len(persons),
         persons_resolved=int(resolved.sum()),
         missed_pairs=_by_class(missed_email, missed_phone, missed_both, true_pairs - true_positive),
     )
@@ -612,7 +614,8 @@ def format_report(report: RealismReport) -> str:
         f"({rule.true_positive_pairs:,} of {rule.true_pairs:,} true pairs)",
         f"  clusters             {rule.clusters:>10,}  over-merged (2+ persons) "
         f"{rule.over_merged_clusters:,}",
-        f"  persons resolved exactly {share(rule.persons_resolved, persons)}",
+        f"  persons resolved     {share(rule.persons_resolved, rule.persons_with_identities)}  "
+        "of those with identities (theirs, and no one else's, in one cluster)",
         "  missed pairs by shared evidence",
     ]
     lines += [

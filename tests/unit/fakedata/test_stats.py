@@ -165,7 +165,7 @@ def test_hand_built_world_gives_the_hand_computed_figures(hand_world):
     assert rule.true_positive_pairs == 3 + 1 + 1
     assert rule.precision == pytest.approx(5 / 7)
     assert rule.recall == pytest.approx(5 / 6)
-    assert rule.persons_resolved == 2  # Ana and Dora
+    assert (rule.persons_resolved, rule.persons_with_identities) == (2, 5)  # Ana and Dora
     assert rule.missed_pairs == {
         "email and phone": 0,
         "phone only": 0,
