@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import networkx
 import pandas as pd
 import pytest
 
 from crm_elt.fakedata.defects import PHONE_SHAPES
 from crm_elt.fakedata.stats import (
+    EVIDENCE_CLASSES,
     PHONE_KEY_MACRO,
     StatsInputError,
     format_report,
     main,
     realism_report,
 )
+from crm_elt.sources.csv_files import parse_csv
+from crm_elt.sources.manychat import HEADER_MAP
 from tests.conftest import generate_dataset
 
 EXPORT_HEADER = "ID,First Name,Last Name,Email,Phone,WhatsApp Phone"
@@ -159,7 +165,7 @@ def test_hand_built_world_gives_the_hand_computed_figures(hand_world):
     assert rule.true_positive_pairs == 3 + 1 + 1
     assert rule.precision == pytest.approx(5 / 7)
     assert rule.recall == pytest.approx(5 / 6)
-    assert rule.persons_resolved == 2  # Ana and Dora
+    assert (rule.persons_resolved, rule.persons_with_identities) == (2, 5)  # Ana and Dora
     assert rule.missed_pairs == {
         "email and phone": 0,
         "phone only": 0,
@@ -273,6 +279,104 @@ def test_generated_world_totals_agree_with_the_truth(generated_world):
         0 <= report.rule.missed_pairs[name] <= report.true_pairs[name] for name in report.true_pairs
     )
     assert sum(item.persons for item in report.top_surnames) <= len(persons) * 2
+
+
+def brute_force_identities(world: Path) -> list[tuple[int, set[str], set[str], set[str]]]:
+    """(person, email keys, phone keys, rule keys) per identity, in plain Python.
+
+    An independent reading of the same definitions, small enough to pair everything.
+    """
+    truth = pd.read_parquet(world / "truth" / "records.parquet")
+    person_of = {
+        (source, entity, record_id): person
+        for source, entity, record_id, person in truth[
+            ["source", "entity", "record_id", "person_id"]
+        ].itertuples(index=False)
+    }
+    evidence: dict[tuple[str, str], list] = {}
+
+    def add(identity, person, email, *phones):
+        _, emails, phone_keys = evidence.setdefault(identity, [person, set(), set()])
+        email = (email or "").strip().lower()
+        if email:
+            emails.add(email)
+        phone_keys.update(key for key in map(python_phone_key, phones) if key)
+
+    contacts = pd.read_parquet(world / "sandbox" / "hubspot_contacts.parquet")
+    for row in contacts.itertuples(index=False):
+        person = person_of[("hubspot", "contacts", row.id)]
+        add(("hubspot", row.id), person, row.email, row.phone, row.mobilephone)
+    users = pd.read_parquet(world / "sandbox" / "hotmart_sales_users.parquet")
+    for row in users[users["role"] == "BUYER"].itertuples(index=False):
+        person = person_of[("hotmart", "sales", row.transaction)]
+        add(("hotmart", row.ucode), person, row.email, row.cellphone, row.phone)
+    for path in sorted((world / "input" / "manychat").glob("*.csv")):
+        for row in parse_csv(path.read_bytes(), HEADER_MAP, ("subscriber_id",)).rows:
+            subscriber_id = row.values["subscriber_id"]
+            if subscriber_id.isdigit():  # what the importer loads
+                person = person_of[("manychat", "subscribers", subscriber_id)]
+                values = row.values
+                add(
+                    ("manychat", subscriber_id),
+                    person,
+                    values.get("email"),
+                    values.get("phone"),
+                    values.get("whatsapp_phone"),
+                )
+    identities = []
+    for (source, code), (person, emails, phones) in evidence.items():
+        valid = {email for email in emails if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)}
+        rule_keys = {f"e:{email}" for email in valid} | {f"p:{phone}" for phone in phones}
+        if source == "hotmart":
+            rule_keys.add(f"b:{code}")
+        identities.append((person, emails, phones, rule_keys))
+    return identities
+
+
+def python_phone_key(raw: str | None) -> str | None:
+    digits = re.sub(r"\D", "", raw or "").lstrip("0")
+    if len(digits) in (12, 13) and digits.startswith("55") and digits[2] != "0":
+        digits = digits[2:]
+    elif len(digits) not in (10, 11):
+        return None
+    return digits[:2] + digits[-8:]
+
+
+def test_generated_world_figures_match_a_brute_force_count(generated_world):
+    report = realism_report(generated_world)
+    identities = brute_force_identities(generated_world)
+    by_person: dict[int, list[int]] = {}
+    for index, (person, *_) in enumerate(identities):
+        by_person.setdefault(person, []).append(index)
+    classes = dict.fromkeys(EVIDENCE_CLASSES, 0)
+    true_pairs = set()
+    for members in by_person.values():
+        for first, second in itertools.combinations(members, 2):
+            email = bool(identities[first][1] & identities[second][1])
+            phone = bool(identities[first][2] & identities[second][2])
+            name = {
+                (True, True): "email and phone",
+                (False, True): "phone only",
+                (True, False): "email only",
+                (False, False): "neither",
+            }[(email, phone)]
+            classes[name] += 1
+            true_pairs.add((first, second))
+    graph = networkx.Graph()
+    graph.add_nodes_from(range(len(identities)))
+    graph.add_edges_from(
+        (index, key) for index, (*_, keys) in enumerate(identities) for key in keys
+    )
+    predicted = set()
+    for component in networkx.connected_components(graph):
+        members = sorted(node for node in component if isinstance(node, int))
+        predicted.update(itertools.combinations(members, 2))
+
+    assert sum(report.identities.values()) == len(identities)
+    assert report.true_pairs == classes
+    assert report.rule.true_pairs == len(true_pairs)
+    assert report.rule.predicted_pairs == len(predicted)
+    assert report.rule.true_positive_pairs == len(predicted & true_pairs)
 
 
 def test_command_prints_the_report_and_json(generated_world):
