@@ -26,6 +26,9 @@ PHONE_TYPE = pa.struct(
         ("added_ninth_digit", pa.bool_()),
         ("completed_area_code", pa.bool_()),
         ("problem", pa.string()),  # why e164 is null (one of PROBLEMS); null when it is not
+        # A mobile given without area code, as 9 digits (ninth digit added), for matching
+        # against the end of full numbers; null otherwise.
+        ("local_number", pa.string()),
     ]
 )
 PROBLEMS = ("not_a_phone", "no_area_code", "unknown_area_code", "invalid_number")
@@ -87,6 +90,13 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
         pa.scalar(None, pa.string()),
     )
     ok = pc.and_(pc.is_null(problem), pc.invert(blank))
+    local_mobile = pc.and_(
+        pc.and_(without_area, pc.invert(completed)), pc.invert(pc.fill_null(not_a_phone, False))
+    )
+    local_mobile = pc.and_(local_mobile, pc.is_in(leading, pa.array(list("6789"))))
+    local_number = pc.if_else(
+        pc.equal(national_digits, 8), pc.binary_join_element_wise("9", national, ""), national
+    )
     subscriber = pc.if_else(
         old_mobile, pc.binary_join_element_wise("9", subscriber, ""), subscriber
     )
@@ -98,6 +108,7 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
         pc.and_(ok, old_mobile),
         pc.and_(ok, completed),
         problem,
+        pc.if_else(pc.fill_null(local_mobile, False), local_number, None),
     ]
     return pa.StructArray.from_arrays(
         [_array(field) for field in fields], fields=list(PHONE_TYPE), mask=_array(blank)

@@ -17,5 +17,6 @@
         as {{ prefix }}_added_ninth_digit,
     coalesce(normalize_phone({{ raw }}, {{ state }}).completed_area_code, false)
         as {{ prefix }}_completed_area_code,
-    normalize_phone({{ raw }}, {{ state }}).problem as {{ prefix }}_problem
+    normalize_phone({{ raw }}, {{ state }}).problem as {{ prefix }}_problem,
+    normalize_phone({{ raw }}, {{ state }}).local_number as {{ prefix }}_local_number
 {%- endmacro %}

@@ -28,6 +28,8 @@ renamed as (
         {{ hs_property('lifecyclestage') }} as lifecycle_stage,
         {{ hs_property('hs_lead_status') }} as lead_status,
         {{ hs_property('hs_analytics_source') }} as acquisition_channel,
+        -- The portal's custom consent property; null when the contact never answered.
+        try_cast({{ hs_property('consentimento_whatsapp') }} as boolean) as has_whatsapp_consent,
         {{ hs_property('hs_merged_object_ids') }} as merged_contact_ids,
         {{ hs_timestamp('createdate') }} as created_at,
         {{ hs_timestamp('lastmodifieddate') }} as modified_at,

@@ -1,0 +1,94 @@
+"""Brazilian nicknames (apelidos) and the first names they stand for, as name keys.
+
+Only those that share no first two letters with the name (`Dudu` for Eduardo, `Bia` for
+Beatriz): a nickname that begins like its name (`Gabi`, `Rafa`, `Mariazinha`) is already
+recognized as related by `links.clearly_different_names`.
+"""
+
+from __future__ import annotations
+
+_NAMES_BY_NICKNAME = {
+    "bia": ("beatriz",),
+    "bel": ("isabel", "isabela", "isabella", "isadora"),
+    "bela": ("isabel", "isabela", "isabella"),
+    "belinha": ("isabel", "isabela", "isabella"),
+    "beto": ("roberto", "alberto", "humberto", "gilberto", "norberto"),
+    "betinho": ("roberto", "alberto", "humberto", "gilberto"),
+    "bete": ("elisabete", "elizabete", "elizabeth"),
+    "betty": ("elisabete", "elizabete", "elizabeth"),
+    "cacau": ("claudia", "carla", "camila"),
+    "cida": ("aparecida",),
+    "cidinha": ("aparecida",),
+    "dani": ("daniela", "daniele", "danielle", "daniel"),
+    "dede": ("andre", "andreia", "adelaide"),
+    "dinho": ("ricardo", "claudio", "bernardo"),
+    "dito": ("benedito",),
+    "dudu": ("eduardo",),
+    "duda": ("eduarda", "maria eduarda"),
+    "fafa": ("fabiana", "fatima", "rafaela"),
+    "fe": ("fernanda", "felipe"),
+    "fefe": ("fernanda",),
+    "guto": ("augusto", "gustavo"),
+    "gugu": ("gustavo", "augusto"),
+    "juca": ("jose",),
+    "ju": ("julia", "juliana", "jussara"),
+    "juju": ("julia", "juliana"),
+    "kaka": ("ricardo", "carla", "caroline"),
+    "lala": ("larissa", "laura"),
+    "lele": ("leticia", "alessandra", "helena"),
+    "leco": ("alexandre",),
+    "lipe": ("felipe", "filipe"),
+    "lu": ("luciana", "luana", "lucia", "luiza", "luisa", "lucas"),
+    "lulu": ("luciana", "luiza", "luisa", "lucia"),
+    "malu": ("maria luiza", "maria luisa", "maria lucia"),
+    "mari": ("mariana", "marina", "maria"),
+    "mel": ("melissa", "amelia"),
+    "naná": ("ana", "mariana"),
+    "nana": ("ana", "mariana", "adriana"),
+    "nanda": ("fernanda",),
+    "nando": ("fernando",),
+    "neto": ("ernesto",),
+    "nina": ("marina", "carolina", "catarina"),
+    "paulinha": ("paula", "ana paula"),
+    "paulinho": ("paulo",),
+    "pri": ("priscila", "priscilla"),
+    "quinho": ("joaquim",),
+    "rafa": ("rafael", "rafaela"),
+    "rê": ("renata", "regina"),
+    "re": ("renata", "regina", "rebeca"),
+    "rosinha": ("rosa", "rosangela", "rosana"),
+    "sandrinha": ("sandra",),
+    "tati": ("tatiana", "tatiane"),
+    "tata": ("tatiana", "tatiane", "talita"),
+    "tico": ("antonio",),
+    "tiao": ("sebastiao",),
+    "tina": ("cristina", "albertina", "valentina"),
+    "toni": ("antonio",),
+    "toninho": ("antonio",),
+    "toninha": ("antonia",),
+    "vavá": ("valdemar", "vanessa"),
+    "vava": ("valdemar", "vanessa"),
+    "vivi": ("viviane", "vitoria", "vivian"),
+    "xande": ("alexandre",),
+    "zé": ("jose",),
+    "ze": ("jose",),
+    "zezinho": ("jose",),
+    "zeca": ("jose",),
+    "jp": ("joao pedro",),
+    "jv": ("joao vitor", "joao victor"),
+    "nenem": (),
+}
+NICKNAME_PAIRS = frozenset(
+    (nickname, name.split(" ")[0])
+    for nickname, names in _NAMES_BY_NICKNAME.items()
+    for name in names
+) | frozenset(
+    (nickname, name.replace(" ", ""))
+    for nickname, names in _NAMES_BY_NICKNAME.items()
+    for name in names
+)
+
+
+def is_nickname_of(first: str, other_first: str) -> bool:
+    """Either first name is a nickname of the other."""
+    return (first, other_first) in NICKNAME_PAIRS or (other_first, first) in NICKNAME_PAIRS

@@ -1,0 +1,15 @@
+"""Every candidate link between two identities, accepted or not, with its rule and evidence.
+
+The rules are in crm_elt/identity/rules.py; `identity_rules_off` (a dbt var, through this
+model's config) switches some off.
+"""
+
+
+def model(dbt, session):
+    from crm_elt.identity.links import identity_links
+
+    dbt.config(materialized="table")
+    rules_off = dbt.config.get("identity_rules_off") or []
+    identities = dbt.ref("int_identities").to_arrow_table()
+    evidence = dbt.ref("int_identity_evidence").to_arrow_table()
+    return identity_links(identities, evidence, rules_off)

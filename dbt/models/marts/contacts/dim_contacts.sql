@@ -1,0 +1,81 @@
+{#- One row per real person (golden contact), with each attribute taken by survivorship:
+    source priority Hotmart > HubSpot > ManyChat, then the most recently seen identity; the
+    identity each attribute came from is kept. Opt-outs win over opt-ins from any source. -#}
+
+with
+
+identities as (
+
+    select * from {{ ref('int_identities') }}
+
+),
+
+golden_ids as (
+
+    select * from {{ ref('int_golden_contact_ids') }}
+
+),
+
+ranked as (
+
+    select
+        golden_ids.golden_contact_id,
+        identities.*,
+        case identities.source when 'hotmart' then 1 when 'hubspot' then 2 else 3 end
+            as source_priority
+
+    from identities
+    inner join golden_ids
+        on identities.identity_id = golden_ids.identity_id
+
+),
+
+{%- set attributes = ['first_name', 'last_name', 'email', 'phone', 'whatsapp_phone', 'city', 'state'] %}
+
+survived as (
+
+    select
+        golden_contact_id,
+        {%- for attribute in attributes %}
+        first({{ attribute }} order by source_priority, last_seen_at desc nulls last, identity_id)
+            filter (where {{ attribute }} is not null) as {{ attribute }},
+        first(identity_id order by source_priority, last_seen_at desc nulls last, identity_id)
+            filter (where {{ attribute }} is not null) as {{ attribute }}_from,
+        {%- endfor %}
+        -- Consent: any explicit opt-out wins; otherwise any opt-in; unknown stays null.
+        case
+            when bool_or(not has_whatsapp_consent) then false
+            when bool_or(has_whatsapp_consent) then true
+        end as has_whatsapp_consent,
+        case
+            when bool_or(not has_email_consent) then false
+            when bool_or(has_email_consent) then true
+        end as has_email_consent,
+        min(first_seen_at) as first_seen_at,
+        -- Acquisition: the channel of the identity seen first (the person's first contact).
+        first(acquisition_channel order by first_seen_at nulls last, identity_id)
+            filter (where acquisition_channel is not null) as acquisition_channel,
+        first(source order by first_seen_at nulls last, identity_id) as acquisition_source,
+        list_sort(list_distinct(list(source))) as sources,
+        count(*) filter (where source = 'hubspot') as hubspot_records,
+        count(*) filter (where source = 'hotmart') as hotmart_records,
+        count(*) filter (where source = 'manychat') as manychat_records,
+        count(*) as identities
+
+    from ranked
+    group by golden_contact_id
+
+),
+
+final as (
+
+    select
+        golden_contact_id,
+        nullif(trim(concat_ws(' ', first_name, last_name)), '') as full_name,
+        * exclude (golden_contact_id)
+
+    from survived
+
+)
+
+select * from final
