@@ -164,6 +164,7 @@ UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Languages whose accounts write dates day first; a file follows its headers' language when
 # none of its dates is unambiguous. English accounts write month first.
 DAY_FIRST_LANGUAGES = frozenset({"pt", "es"})
+LANGUAGE_NAMES = {"en": "English", "pt": "Portuguese", "es": "Spanish"}
 # "Nome"/"Nombre" is ManyChat's first-name field next to a last name; alone, people (and bots
 # that build their own exports) put the whole name in it.
 _NAME_ALONE_IS_FULL_NAME = frozenset({"nome", "nombre"})
@@ -282,9 +283,6 @@ def header_language(header: Sequence[str]) -> str | None:
     if len(best) == 1 or set(best) <= DAY_FIRST_LANGUAGES:
         return sorted(best)[0]
     return None
-
-
-LANGUAGE_NAMES = {"en": "English", "pt": "Portuguese", "es": "Spanish"}
 
 
 def file_date_order(parsed: ParsedFile, file_name: str) -> DateOrder:
