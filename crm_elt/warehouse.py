@@ -141,6 +141,8 @@ def open_warehouse(
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         _check_environment_stamp(con, settings, path, read_only)
+        if not read_only:
+            add_missing_raw_columns(con)
         yield con
     finally:
         con.close()
@@ -279,9 +281,26 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, source: str, entity: str) -
         )
         """
     )
-    # Raw tables created before the column existed gain it here (and in ensure_raw_tables.sql).
-    con.execute(f"alter table {table} add column if not exists _recovered_from varchar")
     return table
+
+
+def add_missing_raw_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give raw tables created before `_recovered_from` existed the column (dbt's
+    ensure_raw_tables does the same). Once per connection, not per write: it costs a query."""
+    missing = con.execute(
+        """
+        select table_schema || '.' || table_name from information_schema.tables as raw_table
+        where table_schema like 'raw\\_%' escape '\\' and table_type = 'BASE TABLE'
+            and not exists (
+                select 1 from information_schema.columns as found
+                where found.table_schema = raw_table.table_schema
+                    and found.table_name = raw_table.table_name
+                    and found.column_name = '_recovered_from'
+            )
+        """
+    ).fetchall()
+    for (table,) in missing:
+        con.execute(f"alter table {table} add column _recovered_from varchar")
 
 
 def write_records(

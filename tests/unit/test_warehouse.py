@@ -307,6 +307,10 @@ def test_raw_tables_from_before_recovered_from_gain_the_column(settings):
             )
             """
         )
+        con.execute(
+            "insert into raw_manychat.subscribers values ('0', 'h0', null, '{}', now(), 'old')"
+        )
+    with open_warehouse(settings) as con:  # the next run opens the older warehouse
         records = [
             RawRecord("1", None, {"first_name": "Ana"}),
             RawRecord("2", None, {"first_name": "Gil"}, recovered_from="L0/export.csv:8"),
@@ -316,4 +320,8 @@ def test_raw_tables_from_before_recovered_from_gain_the_column(settings):
             "select record_key, record ->> 'first_name', _recovered_from, _load_id "
             "from raw_manychat.subscribers order by 1"
         ).fetchall()
-    assert rows == [("1", "Ana", None, "a"), ("2", "Gil", "L0/export.csv:8", "a")]
+    assert rows == [
+        ("0", None, None, "old"),
+        ("1", "Ana", None, "a"),
+        ("2", "Gil", "L0/export.csv:8", "a"),
+    ]
