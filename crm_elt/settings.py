@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv.parser import parse_stream
 
@@ -57,6 +58,8 @@ class Settings:
     hotmart_basic_token: str = field(repr=False)
     manychat_token: str = field(repr=False, default="")
     manychat_enrich: str = "off"
+    # The account's time zone: ManyChat exports write local times without an offset.
+    manychat_timezone: str = "America/Sao_Paulo"
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -165,6 +168,9 @@ def load_settings(
     manychat_enrich = _parse_choice(
         "MANYCHAT_ENRICH", get("MANYCHAT_ENRICH", "off"), MANYCHAT_ENRICH_MODES
     )
+    manychat_timezone = _time_zone(
+        "MANYCHAT_TIMEZONE", get("MANYCHAT_TIMEZONE", "America/Sao_Paulo")
+    )
 
     return Settings(
         environment=environment,
@@ -201,6 +207,7 @@ def load_settings(
         hotmart_basic_token=get("HOTMART_BASIC_TOKEN", SANDBOX_CREDENTIALS.hotmart_basic_token),
         manychat_token=get("MANYCHAT_TOKEN", SANDBOX_CREDENTIALS.manychat_token),
         manychat_enrich=manychat_enrich,
+        manychat_timezone=manychat_timezone,
     )
 
 
@@ -228,6 +235,16 @@ def _parse_float(name: str, raw: str) -> float:
     if value <= 0:
         raise SettingsError(f"{name}={raw!r} is invalid: expected a positive number")
     return value
+
+
+def _time_zone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{name}={raw!r} is invalid: expected an IANA time zone such as America/Sao_Paulo"
+        ) from None
+    return raw
 
 
 def _url(name: str, raw: str) -> str:

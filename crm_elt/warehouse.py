@@ -44,11 +44,17 @@ class WrongEnvironmentError(Exception):
 
 
 class RawRecord(NamedTuple):
-    """One record as received from a source, with the key and modified time it is versioned by."""
+    """One record as received from a source, with the key and modified time it is versioned by.
+
+    `recovered_from` names the quarantine row (`<load_id>/<file>:<line>`) a record was rebuilt
+    from. It is a fact about the run, so it goes to a column and never into the hashed record:
+    the same inputs must give the same versions in any warehouse.
+    """
 
     key: str
     modified_at: datetime | None
     payload: dict
+    recovered_from: str | None = None
 
 
 @dataclass
@@ -135,6 +141,8 @@ def open_warehouse(
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         _check_environment_stamp(con, settings, path, read_only)
+        if not read_only:
+            add_missing_raw_columns(con)
         yield con
     finally:
         con.close()
@@ -268,11 +276,31 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, source: str, entity: str) -
             record json not null,
             _extracted_at timestamp not null,
             _load_id varchar not null,
+            _recovered_from varchar,
             primary key (record_key, record_hash)
         )
         """
     )
     return table
+
+
+def add_missing_raw_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give raw tables created before `_recovered_from` existed the column (dbt's
+    ensure_raw_tables does the same). Once per connection, not per write: it costs a query."""
+    missing = con.execute(
+        """
+        select table_schema || '.' || table_name from information_schema.tables as raw_table
+        where table_schema like 'raw\\_%' escape '\\' and table_type = 'BASE TABLE'
+            and not exists (
+                select 1 from information_schema.columns as found
+                where found.table_schema = raw_table.table_schema
+                    and found.table_name = raw_table.table_name
+                    and found.column_name = '_recovered_from'
+            )
+        """
+    ).fetchall()
+    for (table,) in missing:
+        con.execute(f"alter table {table} add column _recovered_from varchar")
 
 
 def write_records(
@@ -303,6 +331,9 @@ def write_records(
                 [_naive_utc(record.modified_at) for record in records]
             ).astype("datetime64[us]"),
             "record": [_RECORD_ENCODER.encode(record.payload) for record in records],
+            "recovered_from": pd.Series(
+                [record.recovered_from for record in records], dtype="string"
+            ),
         }
     )
     con.execute("begin transaction")
@@ -312,10 +343,11 @@ def write_records(
             con.register("incoming_records", frame)
             inserted = con.execute(
                 f"""
-                insert into {table}
+                insert into {table} by name
                 select distinct on (record_key, record_hash)
-                    record_key, md5(record) as record_hash, modified_at, record::json,
-                    ?::timestamp, ?
+                    record_key, md5(record) as record_hash, modified_at, record::json as record,
+                    ?::timestamp as _extracted_at, ? as _load_id,
+                    recovered_from as _recovered_from
                 from incoming_records
                 on conflict do nothing
                 """,
@@ -365,19 +397,23 @@ def reconcile_deletions(
     """
     ensure_elt_schema(con)
     table = ensure_raw_table(con, source, entity)
-    detected_at = utc_now()
     seen = """
         select distinct record_key, record_hash from _elt.seen_keys
         where load_id = $load_id and source = $source and entity = $entity
     """
-    params = {"load_id": load_id, "source": source, "entity": entity, "detected_at": detected_at}
+    params = {"load_id": load_id, "source": source, "entity": entity, "detected_at": utc_now()}
 
     def add_versions(versions_sql: str) -> int:
-        """Insert (record_key, modified_at, record) rows as new versions stamped by this load."""
+        """Insert the versions `versions_sql` selects, stamped by this load.
+
+        When a deletion was detected is the tombstone's `_extracted_at`; the records hold only
+        what follows from the source's data, so every warehouse gets the same versions.
+        """
         return con.execute(
             f"""
-            insert into {table}
-            select record_key, md5(record::varchar), modified_at, record, $detected_at, $load_id
+            insert into {table} by name
+            select record_key, md5(record::varchar) as record_hash, modified_at, record,
+                $detected_at as _extracted_at, $load_id as _load_id, _recovered_from
             from ({versions_sql})
             on conflict do nothing
             """,
@@ -388,19 +424,21 @@ def reconcile_deletions(
     try:
         deleted = add_versions(
             f"""
-            select record_key, modified_at, json_merge_patch(
-                record, json_object('deleted', true, 'deleted_detected_at', $detected_at)
-            ) as record
+            select record_key, modified_at, _recovered_from,
+                json_merge_patch(record, json_object('deleted', true)) as record
             from ({current_versions_sql(table)})
             where not coalesce((record ->> 'deleted')::boolean, false)
                 and record_key not in (select record_key from ({seen}))
             """
         )
+        # A restore names the tombstone it ends, so a link deleted and restored twice gets a
+        # new version each time instead of colliding with its first restore.
         restored = add_versions(
             f"""
-            select received.record_key, received.modified_at, json_merge_patch(
-                received.record, json_object('restored_detected_at', $detected_at)
-            ) as record
+            select received.record_key, received.modified_at, received._recovered_from,
+                json_merge_patch(
+                    received.record, json_object('restored_after', current.record_hash)
+                ) as record
             from ({current_versions_sql(table)}) as current
             join ({seen}) as seen using (record_key)
             join {table} as received

@@ -36,7 +36,7 @@ from crm_elt.fakedata.generate import (
     truth_table,
 )
 
-# Three exports, each shaped like a different way people get ManyChat CSVs out.
+# Exports, each shaped like a different way people get ManyChat CSVs out.
 MANYCHAT_EXPORTS = (
     # file name, encoding, delimiter, header for (id, first, last, full name, email, phone,
     # whatsapp, tags, subscribed, last interaction)
@@ -91,7 +91,44 @@ MANYCHAT_EXPORTS = (
             "Last Interaction",
         ],
     ),
+    # A Portuguese-language account's export, as most Brazilian users will drop it in.
+    (
+        "manychat_contatos_pt.csv",
+        "utf-8-sig",
+        ";",
+        [
+            "ID do usuário",
+            "Nome",
+            "Sobrenome",
+            "Nome completo",
+            "E-mail",
+            "Telefone",
+            "Telefone do WhatsApp",
+            "Etiquetas",
+            "Inscrito em",
+            "Última interação",
+        ],
+    ),
+    (
+        "manychat_contactos_es.tsv",
+        "utf-8",
+        "\t",
+        [
+            "ID de usuario",
+            "Nombre",
+            "Apellido",
+            "Nombre completo",
+            "Correo electrónico",
+            "Teléfono",
+            "Teléfono de WhatsApp",
+            "Etiquetas",
+            "Suscrito",
+            "Última interacción",
+        ],
+    ),
 )
+# Exports from Portuguese and Spanish accounts write dates day first, to the minute.
+MANYCHAT_DAY_FIRST_EXPORTS = frozenset({"manychat_contatos_pt.csv", "manychat_contactos_es.tsv"})
 NOTES_HEADER = "Observações"
 MULTILINE_NOTE = "Prefere contato\npela manhã"
 COUNT_ORDER = (
@@ -296,7 +333,7 @@ def deal_pipelines() -> list[dict]:
 def _write_manychat_csvs(
     manychat: ManyChat, folder: Path, seed: int, rates: DefectRates
 ) -> pa.Table:
-    """The three ManyChat exports, and their rows' ground truth (`file:line`)."""
+    """The ManyChat exports (MANYCHAT_EXPORTS), and their rows' ground truth (`file:line`)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed + 7)
     subscribers = manychat.subscribers
@@ -331,8 +368,8 @@ def _write_manychat_csvs(
             part.column("phone"),
             part.column("whatsapp_phone"),
             pc.replace_substring(part.column("tags"), ";", ", "),
-            _local_datetime(part.column("subscribed")),
-            _local_datetime(part.column("last_interaction")),
+            _local_datetime(part.column("subscribed"), file_name),
+            _local_datetime(part.column("last_interaction"), file_name),
             text.patched(
                 constant("", size, pa.string()),
                 [(np.flatnonzero(multiline), constant(MULTILINE_NOTE, int(multiline.sum())))],
@@ -364,8 +401,17 @@ def _write_manychat_csvs(
     return pa.concat_tables(truth_parts)
 
 
-def _local_datetime(values: pa.ChunkedArray) -> pa.Array:
-    """'2026-01-05T14:03:00-03:00' as the ManyChat UI shows it: '2026-01-05 14:03:00'."""
+def _local_datetime(values: pa.ChunkedArray, file_name: str) -> pa.Array:
+    """'2026-01-05T14:03:00-03:00' (Brasília time) as the export writes it: '2026-01-05
+    14:03:00', or '05/01/2026 14:03' from a Portuguese or Spanish account."""
+    if file_name in MANYCHAT_DAY_FIRST_EXPORTS:
+
+        def part(start: int, stop: int) -> pa.ChunkedArray:
+            return pc.utf8_slice_codeunits(values, start, stop)
+
+        return pc.binary_join_element_wise(
+            part(8, 10), "/", part(5, 7), "/", part(0, 4), " ", part(11, 16), ""
+        )
     return pc.replace_substring(
         pc.utf8_slice_codeunits(values, 0, 19), "T", " ", max_replacements=1
     )

@@ -62,10 +62,15 @@ class ParsedFile:
     error: str | None = None  # the whole file could not be read
     encoding: str = ""
     delimiter: str = ""
+    header: list[str] = field(default_factory=list)  # as written in the file
+    columns: list[str] = field(default_factory=list)  # canonical, one per header cell
 
 
 # A row validator turns a CsvRow into a record or a (field, reason) rejection.
 RowValidator = Callable[[CsvRow, str], "RawRecord | tuple[str | None, str]"]
+# A file's own validator, for rules decided from the whole file (e.g. its date order).
+FileValidator = Callable[[ParsedFile, str], RowValidator]
+SUFFIXES = (".csv", ".tsv", ".txt")
 
 
 def normalize_header(name: str) -> str:
@@ -111,6 +116,7 @@ def parse_csv(data: bytes, header_map: dict[str, str], required: tuple[str, ...]
         parsed.error = f"cannot read the header: {exc}"
         return parsed
     columns = _canonical_columns(raw_header, header_map)
+    parsed.header, parsed.columns = raw_header, columns
     missing = [name for name in required if name not in columns]
     if missing:
         found = ", ".join(name.strip() for name in raw_header if name.strip()) or "none"
@@ -159,7 +165,8 @@ def extract_folder(
     folder: Path,
     header_map: dict[str, str],
     required: tuple[str, ...],
-    validate: RowValidator,
+    validate: RowValidator | None = None,
+    validator_for_file: FileValidator | None = None,
 ) -> ExtractResult:
     """The whole extraction of a file-drop source: one tracked stream over its folder."""
     result = ExtractResult(source, load_id)
@@ -172,6 +179,7 @@ def extract_folder(
             header_map=header_map,
             required=required,
             validate=validate,
+            validator_for_file=validator_for_file,
             load_id=load_id,
             stats=stats,
         )
@@ -186,16 +194,24 @@ def load_folder(
     folder: Path,
     header_map: dict[str, str],
     required: tuple[str, ...],
-    validate: RowValidator,
+    validate: RowValidator | None = None,
+    validator_for_file: FileValidator | None = None,
     load_id: str,
     stats: StreamStats,
 ) -> None:
-    """Load every new CSV in `folder` into raw_<source>.<entity>; archive each file."""
+    """Load every new CSV in `folder` into raw_<source>.<entity>; archive each file.
+
+    Rows are checked by `validate`, or by the validator `validator_for_file` makes for each
+    parsed file.
+    """
+    if (validate is None) == (validator_for_file is None):
+        raise TypeError("give exactly one of validate and validator_for_file")
+    make_validator = validator_for_file or (lambda _parsed, _name: validate)
     files = sorted(path for path in folder.glob("*") if path.is_file()) if folder.is_dir() else []
     archive = settings.archive_dir / source
     for path in files:
-        if path.suffix.lower() not in (".csv", ".txt"):
-            logger.warning("%s: not a .csv file, left in place", path.name)
+        if path.suffix.lower() not in SUFFIXES:
+            logger.warning("%s: not a .csv, .tsv or .txt file, left in place", path.name)
             continue
         data = path.read_bytes()
         content_hash = hashlib.sha256(data).hexdigest()
@@ -211,7 +227,7 @@ def load_folder(
                     entity=entity,
                     header_map=header_map,
                     required=required,
-                    validate=validate,
+                    make_validator=make_validator,
                     load_id=load_id,
                 )
                 stats.pages += 1
@@ -224,9 +240,20 @@ def load_folder(
 
 
 def _load_file(
-    con, file_name, data, content_hash, *, source, entity, header_map, required, validate, load_id
+    con,
+    file_name,
+    data,
+    content_hash,
+    *,
+    source,
+    entity,
+    header_map,
+    required,
+    make_validator: FileValidator,
+    load_id,
 ) -> tuple[int, int]:
     parsed = parse_csv(data, header_map, required)
+    validate = make_validator(parsed, file_name)
     records: dict[str, RawRecord] = {}
     quarantined = [
         QuarantinedRow(source, entity, file_name, line, field_name, reason, raw[:2000])

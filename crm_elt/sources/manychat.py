@@ -1,9 +1,12 @@
 """ManyChat subscribers from the UI's CSV exports (ManyChat has no API to list them).
 
-Header spellings vary between exports and languages; `HEADER_MAP` maps their normalized form
-to canonical columns and any other column is kept under its normalized name. A CSV named by
+Header spellings vary between exports and the account's UI language (English, Portuguese,
+Spanish); `HEADER_SPELLINGS` lists them, `HEADER_MAP` maps their normalized form to canonical
+columns and any other column is kept under its normalized name. A CSV named by
 `MANYCHAT_HEADER_MAP_FILE` (columns `header,column`) adds spellings or overrides built-in ones;
-it is checked before any file loads. IDs stay text.
+it is checked before any file loads. IDs stay text. Dates stay as exported, and are also given
+in UTC under `_utc`, read in each file's own day/month order (see crm_elt.sources.export_dates)
+and in the account's time zone (MANYCHAT_TIMEZONE).
 An ID that Excel turned into scientific notation (`1.23457E+15`) has lost digits: its row is
 quarantined rather than loaded under a wrong id.
 
@@ -23,9 +26,11 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from crm_elt.http import ApiClient, ApiError, AuthenticationError, RetryPolicy, SlidingWindowLimiter
 from crm_elt.progress import Progress
@@ -33,11 +38,23 @@ from crm_elt.settings import Settings, SettingsError
 from crm_elt.sources.base import ExtractResult, fetched_concurrently, tracked_stream
 from crm_elt.sources.csv_files import (
     CsvRow,
+    FileValidator,
+    ParsedFile,
+    RowValidator,
     detect_delimiter,
     detect_encoding,
     formula_like_fields,
     load_folder,
     normalize_header,
+)
+from crm_elt.sources.export_dates import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    ORDER_NAMES,
+    DateError,
+    DateOrder,
+    infer_date_order,
+    parse_local_datetime,
 )
 from crm_elt.warehouse import (
     RawRecord,
@@ -57,41 +74,118 @@ logger = logging.getLogger("crm_elt.sources.manychat")
 
 SOURCE = "manychat"
 ENTITY = "subscribers"
-HEADER_MAP = {
-    "id": "subscriber_id",
-    "subscriber_id": "subscriber_id",
-    "user_id": "subscriber_id",
-    "userid": "subscriber_id",
-    "psid": "subscriber_id",
-    "contact_id": "subscriber_id",
-    "first_name": "first_name",
-    "firstname": "first_name",
-    "primeiro_nome": "first_name",
-    "last_name": "last_name",
-    "lastname": "last_name",
-    "sobrenome": "last_name",
-    "full_name": "full_name",
-    "name": "full_name",
-    "nome": "full_name",
-    "nome_completo": "full_name",
-    "email": "email",
-    "e_mail": "email",
-    "phone": "phone",
-    "telefone": "phone",
-    "celular": "phone",
-    "whatsapp_phone": "whatsapp_phone",
-    "whatsapp": "whatsapp_phone",
-    "tags": "tags",
-    "etiquetas": "tags",
-    "subscribed": "subscribed_at",
-    "subscribed_at": "subscribed_at",
-    "data_de_inscricao": "subscribed_at",
-    "last_interaction": "last_interaction_at",
-    "last_interaction_at": "last_interaction_at",
-    "ultima_interacao": "last_interaction_at",
-    "gender": "gender",
-    "genero": "gender",
+
+# --- Export headers -------------------------------------------------------------------------
+#
+# Header spellings by canonical column and by the language of the account's UI, matched after
+# `normalize_header` (so case, accents, spaces and punctuation do not matter: "ID do usuário",
+# "id do usuario" and "ID_DO_USUARIO" are one spelling). ManyChat publishes no export column
+# list (API_NOTES §3.2): the English spellings are those community importers meet, the
+# Portuguese and Spanish ones the names ManyChat's pt-BR and es interfaces give these fields
+# ("Nome", "Sobrenome", "Nome completo"; "Nombre", "Apellido", "Nombre y apellido"), as
+# Brazilian users' exports show them. "any" spellings are shared by every language.
+HEADER_SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "subscriber_id": {
+        "any": ("ID", "PSID", "subscriber_id"),
+        "en": ("Subscriber ID", "User ID", "UserID", "Contact ID"),
+        "pt": (
+            "ID do usuário",
+            "ID de usuário",
+            "ID do assinante",
+            "ID do inscrito",
+            "ID do contato",
+        ),
+        "es": (
+            "ID de usuario",
+            "ID del usuario",
+            "ID de suscriptor",
+            "ID del suscriptor",
+            "ID de contacto",
+            "ID del contacto",
+        ),
+    },
+    "first_name": {
+        "en": ("First Name", "FirstName"),
+        "pt": ("Nome", "Primeiro nome"),
+        "es": ("Nombre", "Primer nombre", "Nombre de pila"),
+    },
+    "last_name": {
+        "en": ("Last Name", "LastName", "Surname"),
+        "pt": ("Sobrenome", "Último nome"),
+        "es": ("Apellido", "Apellidos"),
+    },
+    "full_name": {
+        "en": ("Full Name", "Name"),
+        "pt": ("Nome completo",),
+        "es": ("Nombre completo", "Nombre y apellido", "Nombre y apellidos"),
+    },
+    "email": {
+        "any": ("Email", "E-mail"),
+        "en": ("Email Address",),
+        "pt": ("Endereço de e-mail",),
+        "es": ("Correo electrónico", "Correo", "Dirección de correo electrónico"),
+    },
+    "phone": {
+        "en": ("Phone", "Phone Number"),
+        "pt": ("Telefone", "Celular", "Número de telefone"),
+        "es": ("Teléfono", "Celular", "Número de teléfono", "Móvil"),
+    },
+    "whatsapp_phone": {
+        "any": ("WhatsApp",),
+        "en": ("WhatsApp Phone", "WhatsApp Number", "WhatsApp Phone Number"),
+        "pt": ("Telefone do WhatsApp", "Telefone WhatsApp", "Número do WhatsApp"),
+        "es": ("Teléfono de WhatsApp", "Teléfono WhatsApp", "Número de WhatsApp"),
+    },
+    "tags": {
+        "en": ("Tags",),
+        "pt": ("Etiquetas",),
+        "es": ("Etiquetas",),
+    },
+    "subscribed_at": {
+        "en": ("Subscribed", "Subscribed At", "Subscribed Date", "Subscription Date"),
+        "pt": ("Inscrito em", "Inscrito", "Data de inscrição", "Data da inscrição"),
+        "es": ("Suscrito", "Suscrito el", "Suscrito en", "Fecha de suscripción"),
+    },
+    "last_interaction_at": {
+        "en": ("Last Interaction", "Last Interaction At"),
+        "pt": ("Última interação", "Data da última interação"),
+        "es": ("Última interacción", "Fecha de la última interacción"),
+    },
+    "gender": {
+        "en": ("Gender",),
+        "pt": ("Gênero", "Sexo"),
+        "es": ("Género", "Sexo"),
+    },
 }
+# Columns the importer reads as the account's local date-times, into `_utc` (see below).
+DATE_COLUMNS = ("subscribed_at", "last_interaction_at")
+DATE_ORDER_KEY = "_date_order"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# Languages whose accounts write dates day first; a file follows its headers' language when
+# none of its dates is unambiguous. English accounts write month first.
+DAY_FIRST_LANGUAGES = frozenset({"pt", "es"})
+LANGUAGE_NAMES = {"en": "English", "pt": "Portuguese", "es": "Spanish"}
+# "Nome"/"Nombre" is ManyChat's first-name field next to a last name; alone, people (and bots
+# that build their own exports) put the whole name in it.
+_NAME_ALONE_IS_FULL_NAME = frozenset({"nome", "nombre"})
+
+
+def _header_tables() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    columns: dict[str, str] = {}
+    languages: dict[str, set[str]] = {}
+    for column, by_language in HEADER_SPELLINGS.items():
+        for language, spellings in by_language.items():
+            for spelling in spellings:
+                header = normalize_header(spelling)
+                if columns.setdefault(header, column) != column:
+                    raise ValueError(f"header {spelling!r} is listed for two columns")
+                if language != "any":
+                    languages.setdefault(header, set()).add(language)
+    return columns, {header: frozenset(found) for header, found in languages.items()}
+
+
+# Normalized spelling -> canonical column, and -> the languages that write it.
+HEADER_MAP, HEADER_LANGUAGES = _header_tables()
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?e[+-]?\d+$", re.IGNORECASE)
 # Canonical columns become JSON keys and dbt column names: lowercase identifiers only.
 _COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -177,7 +271,68 @@ def header_map(settings: Settings) -> dict[str, str]:
     return {**HEADER_MAP, **read_header_map(settings.manychat_header_map_file)}
 
 
-def validate_subscriber(row: CsvRow, file_name: str) -> RawRecord | tuple[str | None, str]:
+def header_language(header: Sequence[str]) -> str | None:
+    """The UI language most of a file's headers are spelt in; None if none or a tie."""
+    votes = Counter(
+        language for name in header for language in HEADER_LANGUAGES.get(normalize_header(name), ())
+    )
+    ranked = votes.most_common()
+    if not ranked:
+        return None
+    best = [language for language, count in ranked if count == ranked[0][1]]
+    if len(best) == 1 or set(best) <= DAY_FIRST_LANGUAGES:
+        return sorted(best)[0]
+    return None
+
+
+def file_date_order(parsed: ParsedFile, file_name: str) -> DateOrder:
+    """The order `file_name`'s dates are read in, logged with why."""
+    language = header_language(parsed.header)
+    if language is None:
+        default, why = DAY_FIRST, "read day first by default"
+    else:
+        default = DAY_FIRST if language in DAY_FIRST_LANGUAGES else MONTH_FIRST
+        why = f"{LANGUAGE_NAMES[language]} headers, read {ORDER_NAMES[default]}"
+    cells = (row.values.get(column, "") for row in parsed.rows for column in DATE_COLUMNS)
+    order = infer_date_order(cells, default, why)
+    if any(column in parsed.columns for column in DATE_COLUMNS) and parsed.rows:
+        log = logger.warning if order.contradictory else logger.info
+        log("%s: dates read %s (%s)", file_name, ORDER_NAMES[order.order], order.reason)
+    return order
+
+
+def subscriber_validator(settings: Settings) -> FileValidator:
+    """The row validator for each export: its date order, and what its name columns mean."""
+    zone = ZoneInfo(settings.manychat_timezone)
+
+    def for_file(parsed: ParsedFile, file_name: str) -> RowValidator:
+        order = file_date_order(parsed, file_name).order
+        has_dates = any(column in parsed.columns for column in DATE_COLUMNS)
+        names = {normalize_header(name) for name in parsed.header}
+        name_is_full = (
+            bool(names & _NAME_ALONE_IS_FULL_NAME)
+            and "last_name" not in parsed.columns
+            and "full_name" not in parsed.columns
+        )
+
+        def validate(row: CsvRow, name: str) -> RawRecord | tuple[str | None, str]:
+            if name_is_full and "first_name" in row.values:
+                row.values["full_name"] = row.values.pop("first_name")
+            if has_dates:
+                # Kept with the row, loaded or quarantined, so that a row recovered later
+                # reads its dates as its file did.
+                row.values[DATE_ORDER_KEY] = order
+            return validate_subscriber(row, name, zone)
+
+        return validate
+
+    return for_file
+
+
+def validate_subscriber(
+    row: CsvRow, file_name: str, zone: tzinfo = UTC
+) -> RawRecord | tuple[str | None, str]:
+    """The export row as a raw record, its dates also in UTC under `_utc`; or why not."""
     subscriber_id = row.values.get("subscriber_id", "")
     if not subscriber_id:
         return "subscriber_id", "missing subscriber id"
@@ -189,6 +344,15 @@ def validate_subscriber(row: CsvRow, file_name: str) -> RawRecord | tuple[str | 
         )
     if not subscriber_id.isdigit():
         return "subscriber_id", f"subscriber id {subscriber_id[:40]!r} is not a number"
+    order = row.values.get(DATE_ORDER_KEY, DAY_FIRST)
+    in_utc = {}
+    for column in DATE_COLUMNS:
+        cell = row.values.get(column, "")
+        if cell:
+            try:
+                in_utc[column] = parse_local_datetime(cell, order, zone).strftime(UTC_FORMAT)
+            except DateError as exc:
+                return column, f"{column} {exc}"
     flags = [f"formula_like:{name}" for name in formula_like_fields(row.values)]
     flags += [
         f"scientific_notation:{name}"
@@ -196,11 +360,17 @@ def validate_subscriber(row: CsvRow, file_name: str) -> RawRecord | tuple[str | 
         if _SCIENTIFIC.match(row.values.get(name, ""))
     ]
     payload = {**row.values, "_source_file": file_name, "_source_line": row.line, "_flags": flags}
+    if in_utc:
+        payload["_utc"] = in_utc
     return RawRecord(subscriber_id, None, payload)
 
 
 def extract(
-    settings: Settings, *, load_id: str | None = None, streams: Sequence[str] | None = None
+    settings: Settings,
+    *,
+    load_id: str | None = None,
+    streams: Sequence[str] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> ExtractResult:
     """The CSV exports, then (MANYCHAT_ENRICH, with a token) the API lookups of subscribers."""
     columns = header_map(settings)  # a bad map file stops the run before anything loads
@@ -216,12 +386,12 @@ def extract(
                     folder=settings.manychat_input_dir,
                     header_map=columns,
                     required=("subscriber_id",),
-                    validate=validate_subscriber,
+                    validator_for_file=subscriber_validator(settings),
                     load_id=result.load_id,
                     stats=stats,
                 )
         if PROFILES in wanted and settings.manychat_enrich != "off" and settings.manychat_token:
-            client = make_client(settings)
+            client = make_client(settings, retry)
             with tracked_stream(settings, result, PROFILES, client) as stats:
                 enrich_subscribers(settings, client, result.load_id, stats)
     return result
@@ -279,13 +449,13 @@ class LookupOutcome:
     miss: str = ""  # why there is no profile
 
 
-def make_client(settings: Settings) -> ApiClient:
+def make_client(settings: Settings, retry: RetryPolicy | None = None) -> ApiClient:
     return ApiClient(
         source=SOURCE,
         base_url=settings.manychat_base_url,
         auth_headers=lambda: {"Authorization": f"Bearer {settings.manychat_token}"},
         timeout_s=settings.http_timeout_s,
-        retry=RetryPolicy(max_attempts=settings.http_max_attempts),
+        retry=retry or RetryPolicy(max_attempts=settings.http_max_attempts),
         limiters={
             bucket: paced(per_second)
             for bucket, per_second in (
@@ -330,6 +500,7 @@ def enrich_subscribers(
         return
     check_token(client)
     progress = Progress(f"{SOURCE}.{PROFILES}")
+    zone = ZoneInfo(settings.manychat_timezone)
     tally: Counter[str] = Counter()
     profiles: list[RawRecord] = []
     recovered: list[RawRecord] = []
@@ -368,8 +539,13 @@ def enrich_subscribers(
             tally[f"by {outcome.found_by}"] += 1
             not_known.discard(subscriber_id)
             if lookup.recovery is not None:
-                recovered.append(recovered_row(lookup.recovery, subscriber_id, outcome.found_by))
-                tally["recovered"] += 1
+                row = recovered_row(lookup.recovery, subscriber_id, outcome.found_by, zone)
+                if isinstance(row, RawRecord):
+                    recovered.append(row)
+                    tally["recovered"] += 1
+                else:
+                    unrecovered.add(lookup.recovery.key)
+                    _log_miss(tally, "unrecovered", f"{lookup.recovery.key}: {row[1]}")
         elif lookup.recovery is not None:
             unrecovered.add(lookup.recovery.key)
             _log_miss(tally, "unrecovered", f"{lookup.recovery.key}: {outcome.miss}")
@@ -441,20 +617,30 @@ def pending_lookups(con, mode: str, cursor: dict) -> list[Lookup]:
 
 
 def recoveries(con, cursor: dict) -> list[Lookup]:
-    """Rows quarantined for a rounded id, with an email or phone, not tried before."""
+    """Rows quarantined for a rounded id, with an email or phone, not tried before.
+
+    A row recovered once is done, and so is the same row quarantined again from another copy
+    of its file (same name, line and cells): it would be recovered into the same record.
+    """
     unrecovered = set(cursor.get("unrecovered", []))
     subscribers = ensure_raw_table(con, SOURCE, ENTITY)
     rows = con.execute(
         f"""
+        with recovered as (
+            select done.file_name, done.line_number, done.raw_content
+            from {subscribers} as subscriber
+            join _elt.quarantine as done
+                on subscriber._recovered_from
+                    = done.load_id || '/' || done.file_name || ':' || done.line_number
+        )
         select load_id, file_name, line_number, raw_content from _elt.quarantine as quarantined
         where source = ? and entity = ? and field = 'subscriber_id'
             and reason like '%scientific notation%'
             and not exists (
-                select 1 from {subscribers}
-                where (record -> '_recovered' ->> 'quarantine') = (
-                    quarantined.load_id || '/' || quarantined.file_name || ':'
-                    || quarantined.line_number
-                )
+                select 1 from recovered
+                where recovered.file_name = quarantined.file_name
+                    and recovered.line_number = quarantined.line_number
+                    and recovered.raw_content = quarantined.raw_content
             )
         order by load_id, file_name, line_number
         """,
@@ -560,18 +746,18 @@ def id_fits_scientific(subscriber_id: str, scientific: str) -> bool:
     return abs(Decimal(subscriber_id) - rounded) <= half_unit
 
 
-def recovered_row(recovery: Recovery, subscriber_id: str, found_by: str) -> RawRecord:
-    """The quarantined export row, loaded under the id ManyChat gave for its email or phone."""
+def recovered_row(
+    recovery: Recovery, subscriber_id: str, found_by: str, zone: tzinfo
+) -> RawRecord | tuple[str | None, str]:
+    """The quarantined export row, loaded under the id ManyChat gave for its email or phone;
+    or why it still cannot be loaded (e.g. a date that is not one)."""
     row = CsvRow(recovery.line, {**recovery.values, "subscriber_id": subscriber_id})
-    record = validate_subscriber(row, recovery.file_name)
-    assert isinstance(record, RawRecord)  # the id is digits now
+    record = validate_subscriber(row, recovery.file_name, zone)
+    if not isinstance(record, RawRecord):
+        return record
     record.payload["_flags"].append(f"recovered_id_by_{found_by}")
-    record.payload["_recovered"] = {
-        "quarantine": recovery.key,
-        "scientific_id": recovery.scientific_id,
-        "found_by": found_by,
-    }
-    return record
+    record.payload["_recovered"] = {"scientific_id": recovery.scientific_id, "found_by": found_by}
+    return record._replace(recovered_from=recovery.key)
 
 
 def _success_data(payload: object) -> object:

@@ -15,8 +15,13 @@
                     record json not null,
                     _extracted_at timestamp not null,
                     _load_id varchar not null,
+                    _recovered_from varchar,
                     primary key (record_key, record_hash)
                 )"
+            ) %}
+            {% do run_query(
+                "alter table " ~ source.schema ~ "." ~ source.identifier
+                ~ " add column if not exists _recovered_from varchar"
             ) %}
         {% endfor %}
     {% endif %}

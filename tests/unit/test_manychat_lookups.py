@@ -3,7 +3,9 @@ found by email can be the one Excel rounded."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -16,6 +18,7 @@ from crm_elt.sources.manychat import (
     id_fits_scientific,
     recovered_row,
 )
+from crm_elt.warehouse import RawRecord
 
 
 @pytest.mark.parametrize(
@@ -85,19 +88,39 @@ def test_a_recovered_row_is_the_export_row_under_the_id_found_and_says_so():
         key="L1/export.csv:8",
         file_name="export.csv",
         line=8,
-        values={"subscriber_id": "5.96635E+15", "first_name": "=cmd", "email": "g@x.com"},
+        values={
+            "subscriber_id": "5.96635E+15",
+            "first_name": "=cmd",
+            "email": "g@x.com",
+            "subscribed_at": "02/03/2025 10:00",
+            "_date_order": "month_first",  # as its file was read
+        },
         scientific_id="5.96635E+15",
     )
-    record = recovered_row(recovery, "5966353396955548", "email")
+    record = recovered_row(recovery, "5966353396955548", "email", ZoneInfo("America/Sao_Paulo"))
+    assert isinstance(record, RawRecord)
+    assert record.payload["_utc"] == {"subscribed_at": "2025-02-03T13:00:00Z"}
     assert record.key == "5966353396955548"
     assert record.payload["subscriber_id"] == "5966353396955548"
     assert (record.payload["_source_file"], record.payload["_source_line"]) == ("export.csv", 8)
     assert record.payload["_flags"] == ["formula_like:first_name", "recovered_id_by_email"]
-    assert record.payload["_recovered"] == {
-        "quarantine": "L1/export.csv:8",
-        "scientific_id": "5.96635E+15",
-        "found_by": "email",
-    }
+    assert record.payload["_recovered"] == {"scientific_id": "5.96635E+15", "found_by": "email"}
+    # The quarantine's load id is a fact of this run: a column, not part of the hashed record.
+    assert record.recovered_from == "L1/export.csv:8"
+    assert "L1" not in json.dumps(record.payload)
+
+
+def test_a_recovered_row_whose_date_cannot_be_read_stays_out():
+    recovery = Recovery(
+        "L1/export.csv:9",
+        "export.csv",
+        9,
+        {"subscriber_id": "5.96635E+15", "email": "g@x.com", "subscribed_at": "ontem"},
+        "5.96635E+15",
+    )
+    field, reason = recovered_row(recovery, "5966353396955548", "email", ZoneInfo("UTC"))
+    assert field == "subscribed_at"
+    assert reason.startswith("subscribed_at 'ontem' is not a date-time (expected dd/mm/yyyy")
 
 
 def test_enrichment_is_off_unless_set_and_on_in_env_example(tmp_path):

@@ -266,3 +266,62 @@ def test_load_log_keeps_requests_and_older_warehouses_gain_the_column(settings):
             "select pages, records_received, retries, requests, outcome from _elt.load_log"
         ).fetchall()
     assert logged == [(3, 250, 1, 4, "success")]
+
+
+def test_deletions_and_restores_are_the_same_versions_in_any_warehouse(tmp_path):
+    """When a deletion was seen is the tombstone's _extracted_at, never part of its record, so
+    the same sweeps give the same versions in two warehouses, however far apart in time."""
+    versions = []
+    for name in ("first", "second"):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
+            for run, to_ids in enumerate([(2, 3), (2,), (2, 3), (2,), (2, 3)]):
+                sweep(con, f"{name}-{run}", *to_ids)
+            versions.append(
+                set(
+                    con.execute(
+                        "select record_key, record_hash from raw_hubspot.associations"
+                    ).fetchall()
+                )
+            )
+            detected = con.execute(
+                "select count(*) from raw_hubspot.associations "
+                "where (record ->> 'deleted')::boolean and _load_id like '%-1'"
+            ).fetchall()
+            assert current_links(con)["deals:1->contacts:3"] is False  # restored twice
+    assert versions[0] == versions[1]
+    # to 3: received, deleted, restored, deleted again, restored again: five versions.
+    assert sum(key == "deals:1->contacts:3" for key, _ in versions[0]) == 5
+    assert detected == [(1,)]
+
+
+def test_raw_tables_from_before_recovered_from_gain_the_column(settings):
+    with open_warehouse(settings) as con:
+        con.execute("create schema raw_manychat")
+        con.execute(  # a raw table as it was before the column existed
+            """
+            create table raw_manychat.subscribers (
+                record_key varchar not null, record_hash varchar not null,
+                modified_at timestamp, record json not null,
+                _extracted_at timestamp not null, _load_id varchar not null,
+                primary key (record_key, record_hash)
+            )
+            """
+        )
+        con.execute(
+            "insert into raw_manychat.subscribers values ('0', 'h0', null, '{}', now(), 'old')"
+        )
+    with open_warehouse(settings) as con:  # the next run opens the older warehouse
+        records = [
+            RawRecord("1", None, {"first_name": "Ana"}),
+            RawRecord("2", None, {"first_name": "Gil"}, recovered_from="L0/export.csv:8"),
+        ]
+        write_records(con, source="manychat", entity="subscribers", records=records, load_id="a")
+        rows = con.execute(
+            "select record_key, record ->> 'first_name', _recovered_from, _load_id "
+            "from raw_manychat.subscribers order by 1"
+        ).fetchall()
+    assert rows == [
+        ("0", None, None, "old"),
+        ("1", "Ana", None, "a"),
+        ("2", "Gil", "L0/export.csv:8", "a"),
+    ]

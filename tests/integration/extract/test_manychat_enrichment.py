@@ -138,15 +138,20 @@ def test_profiles_of_exported_subscribers_with_rounded_ids_recovered(
     with open_warehouse(settings, read_only=True) as con:
         recovered = con.execute(
             "select record ->> 'first_name', record ->> '_source_line', record -> '_recovered', "
-            "record -> '_flags' from raw_manychat.subscribers "
+            "record -> '_flags', _recovered_from from raw_manychat.subscribers "
             "where record_key = '5966353396955548'"
+        ).fetchall()
+        quarantine_key = con.execute(
+            "select load_id || '/' || file_name || ':' || line_number from _elt.quarantine "
+            "where line_number = 8"
         ).fetchall()
         log = con.execute(
             "select stream, outcome, records_received from _elt.load_log order by stream"
         ).fetchall()
     cursor = saved_cursor(settings)
-    name, line, how, flags = recovered[0]
+    name, line, how, flags, recovered_from = recovered[0]
     assert (name, line) == ("Gil", "8")
+    assert [(recovered_from,)] == quarantine_key
     assert json.loads(how)["scientific_id"] == "5.96635E+15"
     assert json.loads(how)["found_by"] == "email"
     assert "recovered_id_by_email" in json.loads(flags)

@@ -34,6 +34,11 @@ MANIFEST = {
     "17_blank_and_bad_ids.csv": (1, 2, "missing subscriber id"),
     "18_unclosed_quote.csv": (1, 1, "expected 5 fields"),
     "19_tab_delimited.txt": (1, 0, None),
+    "26_portuguese_export.csv": (2, 0, None),
+    "27_ambiguous_dates.csv": (2, 0, None),
+    "28_contradictory_dates.csv": (3, 2, "subscribed_at '01/13/2025 10:00' cannot be read day/"),
+    "29_spanish_export.tsv": (2, 0, None),
+    "30_portuguese_export.txt": (2, 0, None),
     "21_brazilian_amounts.csv": (3, 0, None),
     "22_bad_rows.csv": (1, 5, "month '2026-13'"),
     "23_missing_amount_column.csv": (0, 1, "missing required column(s) amount"),
@@ -116,6 +121,106 @@ def test_values_are_kept_as_text_and_formulas_flagged(loaded):
     assert json.loads(records["1017"])["notes"] == "linha 1\nlinha 2\nlinha 3"
 
 
+def subscriber(settings, subscriber_id: str) -> dict:
+    import json
+
+    with open_warehouse(settings, read_only=True) as con:
+        (record,) = con.execute(
+            "select record from raw_manychat.subscribers where record_key = ?", [subscriber_id]
+        ).fetchall()[0]
+    return json.loads(record)
+
+
+@pytest.mark.parametrize(
+    ("subscriber_id", "expected"),
+    [
+        # Portuguese headers with a day over 12: day first; Brasília time to UTC.
+        (
+            "2001",
+            {
+                "first_name": "Ana",
+                "last_name": "Souza",
+                "phone": "+5511987654321",
+                "tags": "ilpi, cuidador",
+                "subscribed_at": "01/03/2025 10:00",
+                "_utc": {
+                    "subscribed_at": "2025-03-01T13:00:00Z",
+                    "last_interaction_at": "2025-03-15T21:30:00Z",
+                },
+            },
+        ),
+        ("2002", {"last_name": "Conceição", "_utc": {"subscribed_at": "2025-02-13T12:00:00Z"}}),
+        # No day over 12 anywhere: Portuguese headers, so day first.
+        (
+            "2011",
+            {
+                "full_name": "Bia Lima",
+                "_date_order": "day_first",
+                "_utc": {
+                    "subscribed_at": "2025-03-01T13:00:00Z",
+                    "last_interaction_at": "2025-04-02T14:00:00Z",
+                },
+            },
+        ),
+        ("2012", {"_utc": {"subscribed_at": "2025-06-05T11:15:00Z"}}),
+        # Contradictory: most cells are day first, so the ambiguous one is too.
+        (
+            "2021",
+            {
+                "full_name": "Carla",
+                "_utc": {
+                    "subscribed_at": "2025-01-13T13:00:00Z",
+                    "last_interaction_at": "2025-01-20T13:00:00Z",
+                },
+            },
+        ),
+        ("2024", {"_utc": {"subscribed_at": "2025-06-05T13:00:00Z"}}),
+        (
+            "2031",
+            {
+                "first_name": "Lucía",
+                "last_name": "Gómez",
+                "email": "lucia@x.com",
+                "whatsapp_phone": "+5491123456789",
+                "tags": "ilpi",
+                "_utc": {
+                    "subscribed_at": "2024-12-25T23:00:00Z",
+                    "last_interaction_at": "2025-01-02T12:00:00Z",
+                },
+            },
+        ),
+        # Upper case without accents, Latin-1, saved as .txt.
+        (
+            "2041",
+            {
+                "full_name": "Márcia Antônia",
+                "email": "marcia@x.com",
+                "whatsapp_phone": "+5521987654321",
+                "gender": "feminino",
+                "_utc": {"subscribed_at": "2025-11-01T02:45:00Z"},
+            },
+        ),
+    ],
+)
+def test_portuguese_and_spanish_exports_map_headers_and_read_dates(loaded, subscriber_id, expected):
+    record = subscriber(loaded, subscriber_id)
+    assert {key: record.get(key) for key in expected} == expected
+
+
+def test_rows_against_their_file_date_order_are_quarantined_with_line_and_field(loaded):
+    with open_warehouse(loaded, read_only=True) as con:
+        rows = con.execute(
+            "select line_number, field, reason from _elt.quarantine "
+            "where file_name = '28_contradictory_dates.csv' order by line_number"
+        ).fetchall()
+    assert [(line, field) for line, field, _ in rows] == [
+        (4, "subscribed_at"),
+        (6, "subscribed_at"),
+    ]
+    assert "like the rest of its file" in rows[0][2]
+    assert "'ayer' is not a date-time" in rows[1][2]
+
+
 def test_spend_amounts_months_and_channels_are_normalized(loaded):
     with open_warehouse(loaded, read_only=True) as con:
         rows = con.execute(
@@ -132,9 +237,9 @@ def test_spend_amounts_months_and_channels_are_normalized(loaded):
 
 
 def test_files_are_archived_and_never_loaded_twice(loaded):
-    assert not any(loaded.manychat_input_dir.glob("*.csv"))
+    assert sorted(path.name for path in loaded.manychat_input_dir.iterdir()) == ["20_notes.xlsx"]
     archived = list((loaded.archive_dir / "manychat").iterdir())
-    assert len(archived) >= 19
+    assert len(archived) >= 24
     copy_back = next(path for path in archived if path.name.endswith("04_latin1_semicolon.csv"))
     shutil.copy(copy_back, loaded.manychat_input_dir / "04_latin1_semicolon.csv")
     result = manychat.extract(loaded, load_id=new_load_id())

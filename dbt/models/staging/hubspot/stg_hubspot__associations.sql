@@ -21,7 +21,10 @@ renamed as (
         ) as association_type_ids,
         -- A link HubSpot no longer returns gets a tombstone version at extraction.
         coalesce((record ->> 'deleted')::boolean, false) as is_deleted,
-        try_cast(record ->> 'deleted_detected_at' as timestamp) as deleted_detected_at,
+        -- A tombstone is written by the extraction that missed the link.
+        case
+            when coalesce((record ->> 'deleted')::boolean, false) then _extracted_at
+        end as deleted_detected_at,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id

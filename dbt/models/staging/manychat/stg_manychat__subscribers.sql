@@ -36,12 +36,22 @@ renamed as (
             ),
             lambda tag: tag != ''
         ) as tags,
-        try_cast(nullif(record ->> 'subscribed_at', '') as timestamp) as subscribed_at,
-        try_cast(nullif(record ->> 'last_interaction_at', '') as timestamp)
-            as last_interaction_at,
+        -- The importer reads each export's local times into UTC (`_utc`); rows loaded before
+        -- it did keep the text as exported.
+        try_cast(
+            coalesce(record -> '_utc' ->> 'subscribed_at', nullif(record ->> 'subscribed_at', ''))
+            as timestamp
+        ) as subscribed_at,
+        try_cast(
+            coalesce(
+                record -> '_utc' ->> 'last_interaction_at',
+                nullif(record ->> 'last_interaction_at', '')
+            ) as timestamp
+        ) as last_interaction_at,
         record ->> '_source_file' as source_file,
         try_cast(record ->> '_source_line' as integer) as source_line,
         json_array_length(record -> '_flags') > 0 as has_flags,
+        _recovered_from as recovered_from_quarantine,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id
