@@ -1,4 +1,4 @@
-"""Command line: `python -m crm_elt {run,extract,build,render-triggers,summary}`.
+"""Command line: `python -m crm_elt {run,extract,build,render-triggers,summary,why,evaluate}`.
 
 Every known failure ends as one `error: ...` line on stderr and a non-zero exit; the
 full traceback is shown only with `--debug`.
@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("build", help="dbt source freshness + dbt build")
     commands.add_parser("render-triggers", help="write the Mage schedule from SCHEDULE_TIME")
     commands.add_parser("summary", help="rows per table in this environment's warehouse")
+    why = commands.add_parser("why", help="why records are one person: cluster, records, links")
+    why.add_argument("query", help="an email, a phone, a golden contact id or a source record id")
+    commands.add_parser(
+        "evaluate", help="identity resolution scored against the generated world's ground truth"
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -85,6 +90,21 @@ def _dispatch(args: argparse.Namespace, settings) -> int:
         with open_warehouse(settings, read_only=True) as con:
             counts = table_row_counts(con)
         print(format_table_counts(RunSummary(0.0, counts, settings.warehouse_path)))
+    elif args.command == "why":
+        from crm_elt.identity.why import explain, find_golden_ids
+        from crm_elt.warehouse import open_warehouse
+
+        with open_warehouse(settings, read_only=True) as con:
+            golden_ids = find_golden_ids(con, args.query)
+            if not golden_ids:
+                print(f"no golden contact matches {args.query!r}", file=sys.stderr)
+                return 1
+            print("\n\n".join(explain(con, golden_id) for golden_id in golden_ids))
+    elif args.command == "evaluate":
+        from crm_elt.identity.evaluate import evaluate_warehouse, format_score
+
+        score = evaluate_warehouse(settings.warehouse_path, settings.data_dir / "truth")
+        print(format_score(score))
     return 0
 
 

@@ -35,9 +35,10 @@ def identity_links(
         _email_user_links(table, rules_off),
         _local_phone_links(table, rules_off),
     ]
-    links = pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
-    if not len(links):
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
         return pd.DataFrame(columns=LINK_COLUMNS)
+    links = pd.concat(frames, ignore_index=True)
     # One row per pair and rule: an accepted one if any, its first evidence for the rest.
     links["is_accepted"] = links["is_accepted"].astype(bool)
     links = links.sort_values(
@@ -108,6 +109,8 @@ def _email_user_links(identities: pd.DataFrame, rules_off) -> pd.DataFrame:
     ]
     rows = rows[rows["name_key"].str.contains(" ", na=False)].explode("email_keys")
     rows = rows.dropna(subset=["email_keys"])
+    if not len(rows):
+        return pd.DataFrame(columns=LINK_COLUMNS)
     parts = rows["email_keys"].str.rpartition("@")
     rows = rows.assign(
         email_user=parts[0].str.replace(r"[._]", "", regex=True),
@@ -137,6 +140,8 @@ def _local_phone_links(identities: pd.DataFrame, rules_off) -> pd.DataFrame:
         return pd.DataFrame(columns=LINK_COLUMNS)
     local = identities[["identity_id", "name_key", "state", "local_phones"]].explode("local_phones")
     local = local.dropna(subset=["local_phones"])
+    if not len(local):
+        return pd.DataFrame(columns=LINK_COLUMNS)
     full = identities[["identity_id", "name_key", "phones", "whatsapp_phones"]].copy()
     full["phone"] = [
         [*own, *chat] for own, chat in zip(full["phones"], full["whatsapp_phones"], strict=True)

@@ -1,0 +1,142 @@
+"""Link rules and their guards, on hand-built identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from crm_elt.identity.links import clearly_different_names, identity_links
+from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "different"),
+    [
+        ("maria silva", "ana silva", True),  # mother and daughter: same surname
+        ("maria silva", "mari silva", False),  # abbreviation
+        ("ana fonseca oliveira", "aan fonseca oliveira", False),  # typo
+        ("jose lopes", "jsoe", False),  # typo, first name only
+        ("silva maria", "maria silva", False),  # written surname first
+        ("benedito mota", "dito", False),  # nickname
+        ("antonia costa teles", "toninha", False),  # nickname
+        ("maria", "mariazinha", False),  # diminutive
+        ("larissa", "sandra marques araujo", True),
+        (None, "sandra", False),  # no name says nothing
+    ],
+)
+def test_clearly_different_names(a, b, different):
+    result = clearly_different_names(np.array([a], dtype=object), np.array([b], dtype=object))
+    assert result.tolist() == [different]
+
+
+def identity(identity_id, name=None, emails=(), phones=(), whatsapp=(), local=(), state=None):
+    return {
+        "identity_id": identity_id,
+        "name_key": name,
+        "email_keys": list(emails),
+        "phones": list(phones),
+        "whatsapp_phones": list(whatsapp),
+        "local_phones": list(local),
+        "state": state,
+    }
+
+
+def links_of(identities: list[dict], documents: dict[str, str] | None = None, rules_off=()):
+    evidence = []
+    for row in identities:
+        evidence += [(row["identity_id"], "email", value) for value in row["email_keys"]]
+        phones = row["phones"] + row["whatsapp_phones"]
+        evidence += [(row["identity_id"], "phone", value) for value in phones]
+    evidence += [(key, "document", value) for key, value in (documents or {}).items()]
+    evidence_table = pa.Table.from_pandas(
+        pd.DataFrame(evidence, columns=["identity_id", "evidence_kind", "evidence_value"]),
+        preserve_index=False,
+    )
+    return identity_links(pa.Table.from_pylist(identities), evidence_table, rules_off)
+
+
+def as_set(links: pd.DataFrame) -> set[tuple]:
+    return {
+        (row.identity_a, row.identity_b, row.rule, row.is_accepted, row.reason)
+        for row in links.itertuples()
+    }
+
+
+def test_a_shared_email_links_unless_the_names_are_clearly_different():
+    links = links_of(
+        [
+            identity("hubspot:1", "ana lima", emails=["ana@x.com"]),
+            identity("manychat:2", "aninha", emails=["ana@x.com"]),
+            identity("hotmart:3", "maria lima", emails=["ana@x.com"]),
+        ]
+    )
+    assert as_set(links) == {
+        ("hubspot:1", "manychat:2", "same_email", True, None),
+        ("hotmart:3", "hubspot:1", "same_email", False, "clearly_different_names"),
+        ("hotmart:3", "manychat:2", "same_email", False, "clearly_different_names"),
+    }
+
+
+def test_a_document_links_whatever_the_names():
+    links = links_of(
+        [identity("hotmart:1", "maria souza"), identity("hotmart:2", "ana lima")],
+        documents={"hotmart:1": "12345678909", "hotmart:2": "12345678909"},
+    )
+    assert as_set(links) == {("hotmart:1", "hotmart:2", "same_document", True, None)}
+
+
+def test_an_identifier_shared_by_many_links_no_one():
+    crowd = [
+        identity(f"hubspot:{number}", "ana lima", phones=["+5511999990000"])
+        for number in range(MAX_SHARED_IDENTIFIER + 1)
+    ]
+    links = links_of(crowd)
+    assert not links["is_accepted"].any()
+    assert set(links["reason"]) == {"shared_identifier"}
+    assert len(links) == MAX_SHARED_IDENTIFIER
+
+
+def test_a_local_number_links_to_the_full_number_in_its_state():
+    links = links_of(
+        [
+            identity("hubspot:1", "vitoria soares", local=["980373754"], state="SP"),
+            identity("manychat:2", "vitoria soares", whatsapp=["+5514980373754"]),
+            identity("manychat:3", "vitoria soares", whatsapp=["+5521980373754"]),  # RJ
+        ]
+    )
+    accepted = links[links["is_accepted"]]
+    assert list(
+        zip(accepted["identity_a"], accepted["identity_b"], accepted["rule"], strict=True)
+    ) == [("hubspot:1", "manychat:2", "same_local_phone")]
+
+
+def test_personal_and_work_email_of_a_unique_name_link():
+    people = [
+        identity("hubspot:1", "alice costa", emails=["alice.costa@clinica.com.br"], state="RJ"),
+        identity("hotmart:2", "alice costa", emails=["alicecosta@gmail.com"], state="RJ"),
+    ]
+    assert as_set(links_of(people)) == {
+        ("hotmart:2", "hubspot:1", "same_name_and_email_user", True, None)
+    }
+    # A namesake with the same user name makes it ambiguous: no link.
+    namesake = identity("manychat:3", "alice costa", emails=["alicecosta@hotmail.com"])
+    assert (
+        links_of([*people, namesake]).empty
+        or not links_of([*people, namesake])["rule"].eq("same_name_and_email_user").any()
+    )
+
+
+def test_a_rule_switched_off_draws_no_link():
+    people = [
+        identity("hubspot:1", "ana lima", phones=["+5511999990000"]),
+        identity("hubspot:2", "ana lima", phones=["+5511999990000"]),
+    ]
+    assert len(links_of(people)) == 1
+    assert links_of(people, rules_off=["same_phone"]).empty
+
+
+def test_every_rule_has_a_description_and_a_strength():
+    for rule in RULES.values():
+        assert rule.description and rule.strength > 0
