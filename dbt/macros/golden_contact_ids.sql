@@ -1,9 +1,9 @@
 {#- The golden contact id of every cluster, given the registry of ids assigned so far
     (`registry`: identity_id, golden_contact_id, assigned_at; possibly empty).
 
-    A cluster keeps the id assigned earliest among its members (so an id survives every
-    re-run, and a record joining a cluster takes its id; when clusters merge, the older id
-    wins). Two clusters claiming one id (a cluster split) leave it to the one holding the
+    A cluster keeps the id assigned earliest among its members, ties going to the member
+    seen first (so an id survives every re-run, and a record joining a cluster takes its id;
+    when clusters merge, the older id wins). Two clusters claiming one id (a cluster split) leave it to the one holding the
     earliest-seen member; a cluster without an id gets one from its earliest-seen identity.
     Used by golden_contact_registry (new identities) and int_golden_contact_ids (current). -#}
 {% macro golden_ids_by_cluster(clusters, identities, registry) %}
@@ -11,12 +11,20 @@
 
         select
             clusters.cluster_id,
-            first(registry.golden_contact_id order by registry.assigned_at, registry.golden_contact_id)
-                as claimed_id
+            -- The oldest id: assigned first, then (assigned in one run) its person seen first.
+            first(
+                registry.golden_contact_id
+                order by
+                    registry.assigned_at,
+                    identities.first_seen_at nulls last,
+                    registry.golden_contact_id
+            ) as claimed_id
 
         from {{ clusters }} as clusters
         inner join {{ registry }} as registry
             on clusters.identity_id = registry.identity_id
+        inner join {{ identities }} as identities
+            on clusters.identity_id = identities.identity_id
         group by clusters.cluster_id
 
     ),
