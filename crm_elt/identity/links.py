@@ -8,12 +8,12 @@ no identifier can still be linked by `same_name_and_email_user`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from crm_elt.identity.nicknames import is_nickname_of
@@ -30,10 +30,11 @@ def identity_links(
     """Every candidate link (identity_a < identity_b), accepted or not, with its reason."""
     table = identities.to_pandas()
     people = table[["identity_id", "name_key"]].set_index("identity_id")
+    given_names = given_name_words(people["name_key"])
     frames = [
-        _exact_links(evidence.to_pandas(), people["name_key"], rules_off),
+        _exact_links(evidence.to_pandas(), people["name_key"], given_names, rules_off),
         _email_user_links(table, rules_off),
-        _local_phone_links(table, rules_off),
+        _local_phone_links(table, given_names, rules_off),
     ]
     frames = [frame for frame in frames if len(frame)]
     if not frames:
@@ -51,7 +52,9 @@ def identity_links(
     )
 
 
-def _exact_links(evidence: pd.DataFrame, names: pd.Series, rules_off) -> pd.DataFrame:
+def _exact_links(
+    evidence: pd.DataFrame, names: pd.Series, given_names: frozenset[str], rules_off
+) -> pd.DataFrame:
     evidence = evidence[evidence["evidence_kind"].isin(list(EVIDENCE_RULES))]
     evidence = evidence[~evidence["evidence_kind"].map(EVIDENCE_RULES).isin(list(rules_off))]
     sizes = evidence.groupby(["evidence_kind", "evidence_value"])["identity_id"].transform("size")
@@ -68,9 +71,12 @@ def _exact_links(evidence: pd.DataFrame, names: pd.Series, rules_off) -> pd.Data
         }
     )
     different = clearly_different_names(
-        names.reindex(links["identity_a"]).to_numpy(), names.reindex(links["identity_b"]).to_numpy()
+        names.reindex(links["identity_a"]).to_numpy(),
+        names.reindex(links["identity_b"]).to_numpy(),
+        given_names,
     )
-    # A document is the person's: it links even across name changes.
+    # A document is the person's: it links even across name changes. Two shared identifiers
+    # do not override the names: a family shares its email and its phone alike.
     guarded = links["rule"].to_numpy() != "same_document"
     rejected = different & guarded
     links["is_accepted"] = ~rejected
@@ -132,7 +138,9 @@ def _email_user_links(identities: pd.DataFrame, rules_off) -> pd.DataFrame:
     )
 
 
-def _local_phone_links(identities: pd.DataFrame, rules_off) -> pd.DataFrame:
+def _local_phone_links(
+    identities: pd.DataFrame, given_names: frozenset[str], rules_off
+) -> pd.DataFrame:
     """A number recorded without area code against a full number ending in it, in the
     record's state (when it has one), between names that are not clearly different."""
     rule = "same_local_phone"
@@ -164,7 +172,7 @@ def _local_phone_links(identities: pd.DataFrame, rules_off) -> pd.DataFrame:
     fits = pairs.groupby(["identity_id_a", "local_phones"])["identity_id_b"].transform("nunique")
     pairs = pairs[fits <= 2]
     different = clearly_different_names(
-        pairs["name_key_a"].to_numpy(), pairs["name_key_b"].to_numpy()
+        pairs["name_key_a"].to_numpy(), pairs["name_key_b"].to_numpy(), given_names
     )
     unnamed = pairs["name_key_a"].isna().to_numpy() & pairs["name_key_b"].isna().to_numpy()
     pairs = pairs[~different & ~unnamed]
@@ -201,28 +209,66 @@ def _areas(phones: pd.Series, whatsapp: pd.Series, states: pd.Series) -> list[se
     return areas
 
 
-def clearly_different_names(names_a: np.ndarray, names_b: np.ndarray) -> np.ndarray:
-    """True where two name keys cannot be one person's: their first names differ beyond a
-    typo (one edit), an abbreviation or diminutive (same first two letters), a nickname
-    (`nicknames`) or a reordering (one first name among the other's words). Shared surnames
-    do not make two people one: a mother and her daughter share them.
+def given_name_words(names: pd.Series) -> frozenset[str]:
+    """Words that are mostly written first in the names given (given names, not surnames):
+    learnt from the data, so a name written surname first ("Campos Rosa") is still read."""
+    words = names.dropna().str.split(" ")
+    first = Counter(words.str[0])
+    everywhere = Counter(word for row in words for word in row)
+    return frozenset(word for word, count in everywhere.items() if first[word] * 2 >= count)
+
+
+def clearly_different_names(
+    names_a: np.ndarray, names_b: np.ndarray, given_names: frozenset[str] = frozenset()
+) -> np.ndarray:
+    """True where two name keys cannot be one person's: no given name of one (its first word,
+    or a later word that is a given name, for names written surname first) matches the
+    other's given names beyond a typo (one edit), an abbreviation or diminutive
+    (`_abbreviates`) or a nickname (`nicknames`); and neither name is made only of the
+    other's words (a record with its first name missing). Shared surnames do not make two
+    people one: a mother and her daughter share them.
 
     A missing name is never clearly different: it says nothing.
     """
     a = pd.Series(names_a, dtype=object).fillna("")
     b = pd.Series(names_b, dtype=object).fillna("")
-    words_a, words_b = a.str.split(" "), b.str.split(" ")
-    first_a, first_b = words_a.str[0], words_b.str[0]
     known = ((a != "") & (b != "")).to_numpy()
-    similar = (
-        process.cpdist(first_a.tolist(), first_b.tolist(), scorer=JaroWinkler.normalized_similarity)
-        >= 0.8
-    ) | (process.cpdist(first_a.tolist(), first_b.tolist(), scorer=OSA.distance) <= 1)
     related = np.array(
         [
-            x[:2] == y[:2] or x in other_y or y in other_x or is_nickname_of(x, y)
-            for x, y, other_x, other_y in zip(first_a, first_b, words_a, words_b, strict=True)
+            bool(x and y) and _names_related(x.split(" "), y.split(" "), given_names)
+            for x, y in zip(a, b, strict=True)
         ],
         dtype=bool,
     )
-    return known & ~similar & ~related
+    return known & ~related
+
+
+def _names_related(words_a: list[str], words_b: list[str], given_names: frozenset[str]) -> bool:
+    if _all_within(words_a, words_b) or _all_within(words_b, words_a):
+        return True
+    givens_a = [words_a[0], *(word for word in words_a[1:] if word in given_names)]
+    givens_b = [words_b[0], *(word for word in words_b[1:] if word in given_names)]
+    return any(_same_given_name(x, y, words_a, words_b) for x in givens_a for y in givens_b)
+
+
+def _same_given_name(x: str, y: str, words_x: list[str], words_y: list[str]) -> bool:
+    return (
+        OSA.distance(x, y) <= 1
+        or JaroWinkler.normalized_similarity(x, y) >= 0.8
+        or _abbreviates(x, y)
+        # A nickname may stand for the second of two first names (Maria Aparecida: Cida).
+        or any(is_nickname_of(x, word) for word in words_y[:2])
+        or any(is_nickname_of(y, word) for word in words_x[:2])
+    )
+
+
+def _all_within(words: list[str], others: list[str]) -> bool:
+    """Every word (up to a typo) is among the others: the same name with words missing."""
+    return all(any(OSA.distance(word, other) <= 1 for other in others) for word in words)
+
+
+def _abbreviates(first: str, other: str) -> bool:
+    """One first name begins the other (Dani, Daniela; Maria, Mariazinha), or a short one
+    (up to four letters: Gabi, Juju) shares its first two letters."""
+    short, long = sorted((first, other), key=len)
+    return bool(short) and (long.startswith(short) or (len(short) <= 4 and short[:2] == long[:2]))
