@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from crm_elt.identity.links import clearly_different_names, identity_links
+from crm_elt.identity.links import clearly_different_names, given_name_words, identity_links
 from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
 
 
@@ -23,12 +23,26 @@ from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
         ("antonia costa teles", "toninha", False),  # nickname
         ("maria", "mariazinha", False),  # diminutive
         ("larissa", "sandra marques araujo", True),
+        ("andreia silva rodrigues", "antonio rocha barbosa", True),  # "an" is not enough
+        ("toledo martins denies", "denise toledo martins", False),  # surname first, typo
+        ("martins souza", "mateus martins souza", False),  # first name missing
+        ("fontes sandra", "francisco ferreira fontes", True),  # a surname is not a given name
+        ("alves marques roberto", "beto", False),  # surname first, then a nickname
+        ("maria aparecida silva", "cida", False),  # nickname of the second first name
         (None, "sandra", False),  # no name says nothing
     ],
 )
 def test_clearly_different_names(a, b, different):
-    result = clearly_different_names(np.array([a], dtype=object), np.array([b], dtype=object))
+    given_names = frozenset({"sandra", "denise", "denies", "roberto", "maria", "mateus"})
+    result = clearly_different_names(
+        np.array([a], dtype=object), np.array([b], dtype=object), given_names
+    )
     assert result.tolist() == [different]
+
+
+def test_given_names_are_the_words_mostly_written_first():
+    names = pd.Series(["rosa campos", "rosa lima", "ana campos", "campos rosa", "lima"])
+    assert given_name_words(names) == {"rosa", "ana", "lima"}
 
 
 def identity(identity_id, name=None, emails=(), phones=(), whatsapp=(), local=(), state=None):
