@@ -44,10 +44,18 @@ def identity_clusters(
     conflicted = conflicted[conflicted > 1].index.to_numpy()
     if len(conflicted):
         labels, refused = _resolve_conflicts(labels, conflicted, accepted, a, b, document_of)
-    # The smallest identity id of each component names it: ids sort by source and record.
-    first = pd.Series(ids).groupby(labels).transform("min").to_numpy()
-    clusters = pd.DataFrame({"identity_id": ids, "cluster_id": first})
-    clusters["cluster_size"] = clusters.groupby("cluster_id")["identity_id"].transform("size")
+    # The smallest identity id of each component names it: `ids` are sorted, so that is the
+    # component's first position.
+    _, first_position, component_of, sizes = np.unique(
+        labels, return_index=True, return_inverse=True, return_counts=True
+    )
+    clusters = pd.DataFrame(
+        {
+            "identity_id": ids,
+            "cluster_id": ids[first_position][component_of],
+            "cluster_size": sizes[component_of],
+        }
+    )
     return clusters[CLUSTER_COLUMNS], refused
 
 

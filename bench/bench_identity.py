@@ -1,0 +1,137 @@
+"""Identity resolution against the generator's truth, with Splink on the same identities.
+
+For each size: generate a world, extract it from the emulators, dbt build; then time our
+resolution from staging to the golden contact (`dbt run --select int_identities+`, in a
+process of its own) and Splink on the same identities (bench/splink_peer.py), and print
+both scores, times, peak memory and the ratios.
+
+    python bench/bench_identity.py [--sizes 100000 1000000] [--no-splink]
+
+Splink is a benchmark-only dependency (requirements-bench.txt); `make bench` installs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from crm_elt.dbt_runner import build  # noqa: E402
+from crm_elt.fakedata import generate  # noqa: E402
+from crm_elt.identity.evaluate import (  # noqa: E402
+    _IDENTITY_PERSONS,
+    evaluate_warehouse,
+    format_score,
+    pairwise_score,
+)
+from crm_elt.sandbox import SandboxConfig, start_sandbox  # noqa: E402
+from crm_elt.settings import load_settings  # noqa: E402
+from crm_elt.sources import hotmart, hubspot, manychat, marketing_spend  # noqa: E402
+from crm_elt.warehouse import new_load_id  # noqa: E402
+
+FLAT_IDENTITIES = """
+copy (
+    select
+        identity_id,
+        email_keys[1] as email,
+        (phones || whatsapp_phones)[1] as phone,
+        right((phones || whatsapp_phones)[1], 8) as phone_suffix,
+        split_part(name_key, ' ', 1) as first_name,
+        nullif(regexp_extract(name_key, ' (\\S+)$', 1), '') as surname,
+        state
+    from intermediate.int_identities
+) to '{target}' (format parquet)
+"""
+
+
+def child(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run a command; its wall seconds and the peak RSS (MiB) of the largest child so far."""
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return time.perf_counter() - started, peak_kib / 1024
+
+
+def bench(size: int, run_splink: bool) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"bench_identity_{size}_"))
+    data_dir = work / "data"
+    started = time.perf_counter()
+    generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
+    print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
+    environ = {
+        "CRM_ELT_DATA_DIR": str(data_dir),
+        "CRM_ELT_ENV_FILE": str(work / "none.env"),
+        "MANYCHAT_ENRICH": "off",
+    }
+    with start_sandbox(data_dir, config=SandboxConfig()) as sandbox:
+        environ.update(
+            HUBSPOT_BASE_URL=f"{sandbox.url}/hubspot",
+            HOTMART_BASE_URL=f"{sandbox.url}/hotmart",
+            HOTMART_AUTH_URL=f"{sandbox.url}/hotmart/security/oauth/token",
+            MANYCHAT_BASE_URL=f"{sandbox.url}/manychat",
+        )
+        settings = load_settings(environ=environ, env_file=work / "none.env")
+        started = time.perf_counter()
+        for source in (hubspot, hotmart, manychat, marketing_spend):
+            source.extract(settings, load_id=new_load_id())
+        print(f"extracted in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    build(settings)
+    print(f"dbt build (everything) in {time.perf_counter() - started:.1f} s")
+
+    env = {**os.environ, **environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = [str(Path(sys.executable).with_name("dbt")), "run", "--quiet"]
+    dbt += ["--project-dir", str(PROJECT / "dbt"), "--profiles-dir", str(PROJECT / "dbt")]
+    ours_s, ours_mib = child([*dbt, "--select", "int_identities+"], env)
+    ours = evaluate_warehouse(settings.warehouse_path, data_dir / "truth")
+    print(f"ours: staging -> golden contact in {ours_s:.1f} s, peak {ours_mib:,.0f} MiB")
+    print(format_score(ours, top=5))
+    if not run_splink:
+        return
+    flat, clustered = work / "identities.parquet", work / "splink_clusters.parquet"
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        con.execute(FLAT_IDENTITIES.format(target=flat))
+        persons = dict(
+            (identity, person)
+            for identity, _, person, _ in con.execute(
+                _IDENTITY_PERSONS, [str(data_dir / "truth" / "records.parquet")]
+            ).fetchall()
+        )
+    peer = [sys.executable, str(PROJECT / "bench" / "splink_peer.py"), str(flat), str(clustered)]
+    splink_s, splink_mib = child(peer, env)
+    rows = duckdb.sql(f"select identity_id, cluster_id from '{clustered}'").fetchall()
+    scored = [(cluster, persons[identity]) for identity, cluster in rows if persons.get(identity)]
+    splink = pairwise_score(
+        np.array([cluster for cluster, _ in scored], dtype=object),
+        np.array([person for _, person in scored]),
+    )
+    print(f"splink: {splink_s:.1f} s, peak {splink_mib:,.0f} MiB (max of children so far)")
+    print(f"  precision {splink.precision:.4f}  recall {splink.recall:.4f}  F1 {splink.f1:.4f}")
+    print(
+        f"ours vs splink: F1 {ours.f1:.4f} vs {splink.f1:.4f}; time x{splink_s / ours_s:.1f} faster"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--no-splink", action="store_true")
+    args = parser.parse_args()
+    for size in args.sizes:
+        bench(size, not args.no_splink)
+
+
+if __name__ == "__main__":
+    main()
