@@ -1,4 +1,6 @@
 {#- Every exact identifier an identity carries, one row each: what links are drawn from. -#}
+{{ config(materialized='table') }}
+
 
 with
 
