@@ -48,6 +48,7 @@ docs: setup
 	@echo "Open: cd dbt && ../$(VENV)/bin/dbt docs serve --profiles-dir . --port 8080"
 
 bench: setup
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt -c requirements.txt
 	for bench in bench/bench_*.py; do $(PY) $$bench || exit 1; done
 
 clean:
