@@ -13,25 +13,55 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_elt.fakedata import text
+from crm_elt.fakedata import names, text
+from crm_elt.fakedata.pools import EMAIL_DOMAIN_TYPOS
 
 
 @dataclass(frozen=True)
 class DefectRates:
+    """Every rate of the world: of records (defects) or of persons (how people are).
+
+    Person rates say how many people have a second contact point; per source, how often a
+    record carries it is in `contact_points.SOURCE_HABITS`.
+    """
+
     duplicate: float = 0.04  # an extra record of a person already in the source
     near_duplicate_share: float = 0.6  # of duplicates, the share that is altered
     merged_share: float = 0.3  # of HubSpot contact duplicates, the share merged in HubSpot
     archived: float = 0.02
-    missing_last_name: float = 0.05
-    name_typo: float = 0.03
-    name_accents: float = 0.05
+    # Names, in every source.
+    missing_last_name: float = 0.05  # HubSpot
+    name_typo: float = 0.03  # first name misspelt
+    surname_typo: float = 0.04  # last name misspelt (Souza/Sousa, swapped or doubled letter)
+    name_accents: float = 0.08
+    name_all_caps: float = 0.15  # Hotmart buyers typing in capitals
+    name_swapped: float = 0.01  # first and last name in each other's place
+    married_name: float = 0.04  # a surname added or replaced
+    whatsapp_first_name_only: float = 0.3  # ManyChat: the WhatsApp profile name
+    whatsapp_nickname: float = 0.08
+    whatsapp_emoji: float = 0.06
+    whatsapp_title: float = 0.03  # "Dra. Ana"
+    # Emails.
+    work_email: float = 0.12  # persons with a work email besides their personal one
     email_case_space: float = 0.08
+    email_domain_typo: float = 0.03  # gmial.com, hotmail.con, hotmail.com.br
+    email_gmail_variant: float = 0.06  # of gmail addresses: dots moved or a +tag
+    email_trailing_dot: float = 0.01
     invalid_email: float = 0.02
-    shared_email: float = 0.02
-    missing_email: float = 0.05
+    shared_email: float = 0.02  # a clinic's front-desk address (HubSpot)
+    missing_email: float = 0.05  # HubSpot
+    manychat_missing_email: float = 0.4  # WhatsApp subscribers rarely give one
+    # Phones.
+    moved_area_code: float = 0.04  # persons whose mobile's DDD is from another state
+    second_phone: float = 0.12  # persons with a clinic phone besides their mobile
+    whatsapp_differs: float = 0.06  # persons whose WhatsApp number is not their phone
+    phone_changed: float = 0.05  # persons whose number changed (older records: old one)
+    family_shared: float = 0.01  # persons registered with a relative's phone or email
+    manychat_missing_phone: float = 0.25  # subscribers with only their WhatsApp number
     phone_reformatted: float = 0.5  # any non-E.164 shape
-    phone_no_area_code: float = 0.04
+    phone_no_area_code: float = 0.06
     phone_missing_ninth_digit: float = 0.04
+    # Companies, deals, exports.
     specialty_variant: float = 0.35
     company_duplicate: float = 0.05
     deal_without_company: float = 0.08
@@ -63,9 +93,10 @@ class DefectLog:
     def add(self, name: str, mask: np.ndarray) -> None:
         self.masks.append((name, np.asarray(mask, dtype=bool)))
 
-    def absorb(self, other: DefectLog) -> None:
-        """Add another log of the same rows (e.g. the phone defects of this table)."""
-        self.masks.extend(other.masks)
+    def absorb(self, other: DefectLog, prefix: str = "") -> None:
+        """Add another log of the same rows (e.g. the phone defects of this table), its
+        defect names prefixed (e.g. 'second_' for a second phone field)."""
+        self.masks.extend((prefix + name, mask) for name, mask in other.masks)
 
     def take(self, index: np.ndarray) -> DefectLog:
         taken = DefectLog(len(index))
@@ -104,11 +135,51 @@ def strip_accents(text: str) -> str:
 
 
 def typo(text: str, position: int) -> str:
-    """Swap two neighbouring letters: 'Mariana' -> 'Mairana'."""
-    if len(text) < 3:
-        return text + text[-1:]
-    position = 1 + position % (len(text) - 2)
-    return text[:position] + text[position + 1] + text[position] + text[position + 2 :]
+    """A slip of the keyboard that always changes the text: two neighbouring letters swapped
+    ('Mariana' -> 'Mairana'), else a letter doubled ('Ana' -> 'Anna')."""
+    if len(text) >= 3:
+        start = 1 + position % (len(text) - 2)
+        for offset in range(len(text) - 2):
+            at = 1 + (start - 1 + offset) % (len(text) - 2)
+            if text[at] != text[at + 1] and text[at].isalpha() and text[at + 1].isalpha():
+                return text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+    at = position % max(1, len(text))
+    return text[: at + 1] + text[at : at + 1] + text[at + 1 :] if text else "?"
+
+
+_VARIANTS = {
+    word: other
+    for left, right in names.SPELLING_VARIANTS
+    for word, other in ((left, right), (right, left))
+}
+
+
+def misspelt(text: str, position: int) -> str:
+    """A real-world misspelling: a known variant of one of its words (Souza -> Sousa), else
+    a typo."""
+    words = text.split(" ")
+    for index, word in enumerate(words):
+        if word in _VARIANTS:
+            return " ".join([*words[:index], _VARIANTS[word], *words[index + 1 :]])
+    return typo(text, position)
+
+
+_PARTICLES = {"da", "de", "do", "das", "dos", "e"}
+
+
+def married(last_name: str, new_surname: str) -> str:
+    """A married name: a second surname replaced by the spouse's ('Oliveira da Silva' ->
+    'Oliveira Pereira'), or the spouse's added to a single one ('Santos' -> 'Santos Lima')."""
+    words = last_name.split(" ")
+    surnames = [index for index, word in enumerate(words) if word not in _PARTICLES]
+    if new_surname in words:
+        new_surname = f"{new_surname}s" if not new_surname.endswith("s") else f"{new_surname}a"
+    if len(surnames) >= 2:
+        cut = surnames[-1]
+        while cut > 0 and words[cut - 1] in _PARTICLES:
+            cut -= 1
+        return " ".join([*words[:cut], new_surname])
+    return f"{last_name} {new_surname}"
 
 
 def messy_email(email: str, index: int) -> str:
@@ -126,37 +197,81 @@ def invalid_email(email: str, index: int) -> str:
     return f"{local}@@{domain}"
 
 
+def domain_typo(email: str, index: int) -> str:
+    """'ana@gmail.com' -> 'ana@gmial.com' (or gmail.con, gmail.com.br...)."""
+    local, _, domain = email.partition("@")
+    typos = EMAIL_DOMAIN_TYPOS.get(domain)
+    if typos:
+        return f"{local}@{typos[index % len(typos)]}"
+    head, _, tail = domain.rpartition(".")
+    return f"{local}@{head}.{tail[:-1] or tail}n" if head else f"{local}@{domain}.com"
+
+
+def gmail_variant(email: str, index: int) -> str:
+    """The same Gmail inbox written otherwise: dots dropped or added, or a +tag."""
+    local, _, domain = email.partition("@")
+    if index % 3 == 0 and "." in local:
+        return f"{local.replace('.', '')}@{domain}"
+    if index % 3 == 1:
+        at = 1 + index % max(1, len(local) - 1)
+        if local[at - 1] != "." and local[at : at + 1] not in (".", ""):
+            return f"{local[:at]}.{local[at:]}@{domain}"
+    tags = ("hotmart", "cursos", "compras", "promo", "news")
+    return f"{local}+{tags[index % len(tags)]}@{domain}"
+
+
+def trailing_dot(email: str, _: int) -> str:
+    return f"{email}."
+
+
+def changed_where(old: pa.Array, new: pa.Array) -> np.ndarray:
+    """Rows whose value a defect really changed (so the truth never claims a no-op)."""
+    return pc.fill_null(pc.not_equal(old, new), False).to_numpy(zero_copy_only=False)
+
+
+# Phone shapes: {n} is the ninth digit of a mobile ('9'), empty for a landline.
 PHONE_SHAPES = (
-    "+55 ({ddd}) 9{a}-{b}",
-    "({ddd}) 9{a}-{b}",
-    "{ddd}9{a}{b}",
-    "+55{ddd}9{a}{b}",
-    "55 {ddd} 9{a} {b}",
-    "0{ddd} 9{a}-{b}",
-    "{ddd}.9{a}.{b}",
+    "+55 ({ddd}) {n}{a}-{b}",
+    "({ddd}) {n}{a}-{b}",
+    "{ddd}{n}{a}{b}",
+    "+55{ddd}{n}{a}{b}",
+    "55 {ddd} {n}{a} {b}",
+    "0{ddd} {n}{a}-{b}",
+    "{ddd}.{n}{a}.{b}",
 )
+MOBILE_FLOOR = 10**10  # national numbers of mobiles have 11 digits, landlines 10
+
+
+def e164(national: np.ndarray) -> pa.Array:
+    """'+55' and the national number (DDD and subscriber); null where there is none (0)."""
+    national = np.asarray(national, dtype=np.int64)
+    return text.null_where(text.concat("+55", text.decimal(national)), national <= 0)
 
 
 def format_phones(
-    rng: np.random.Generator,
-    area_codes: np.ndarray,
-    subscriber: np.ndarray,
-    rates: DefectRates,
-    log: DefectLog,
+    rng: np.random.Generator, national: np.ndarray, rates: DefectRates, log: DefectLog
 ) -> pa.Array:
-    """Phones in every Brazilian shape; the clean shape is E.164 (+55 DDD 9XXXXXXXX)."""
-    size = len(area_codes)
-    digits = text.zero_padded(subscriber, 8)
+    """Phones in every Brazilian shape (null where `national` is 0); the clean shape is E.164.
+
+    `national` is DDD and subscriber number as one integer: 11 digits for a mobile
+    (DDD 9XXXXXXXX), 10 for a landline (DDD XXXXXXXX).
+    """
+    national = np.asarray(national, dtype=np.int64)
+    size = len(national)
+    present = national > 0
+    mobile = national >= MOBILE_FLOOR
+    area = np.where(mobile, national // 10**9, national // 10**8)
+    digits = text.zero_padded(national % 10**8, 8)
     first = pc.utf8_slice_codeunits(digits, 0, 4)
     second = pc.utf8_slice_codeunits(digits, 4, 8)
-    ddd = text.decimal(area_codes)
-    clean = text.concat("+55", ddd, "9", first, second)
-    reformatted = choose(rng, size, rates.phone_reformatted)
-    no_area = choose(rng, size, rates.phone_no_area_code)
-    no_ninth = choose(rng, size, rates.phone_missing_ninth_digit) & ~no_area
+    ddd = text.decimal(area)
+    ninth = pick_strings(("", "9"), mobile.astype(np.int64))
+    reformatted = choose(rng, size, rates.phone_reformatted) & present
+    no_area = choose(rng, size, rates.phone_no_area_code) & present
+    no_ninth = choose(rng, size, rates.phone_missing_ninth_digit) & ~no_area & mobile
     shapes = rng.integers(0, len(PHONE_SHAPES), size)
     reshaped = reformatted & ~no_area & ~no_ninth
-    variants = [(no_area, "9{a}-{b}"), (no_ninth, "({ddd}) {a}-{b}")] + [
+    variants = [(no_area, "{n}{a}-{b}"), (no_ninth, "({ddd}) {a}-{b}")] + [
         (reshaped & (shapes == number), shape) for number, shape in enumerate(PHONE_SHAPES)
     ]
     replacements = []
@@ -165,10 +280,20 @@ def format_phones(
         replacements.append(
             (
                 np.flatnonzero(mask),
-                text.render(template, ddd=ddd.take(rows), a=first.take(rows), b=second.take(rows)),
+                text.render(
+                    template,
+                    ddd=ddd.take(rows),
+                    n=ninth.take(rows),
+                    a=first.take(rows),
+                    b=second.take(rows),
+                ),
             )
         )
     log.add("phone_reformatted", reshaped)
     log.add("phone_no_area_code", no_area)
     log.add("phone_missing_ninth_digit", no_ninth)
-    return text.patched(clean, replacements)
+    return text.null_where(text.patched(e164(national), replacements), ~present)
+
+
+def pick_strings(choices, index: np.ndarray) -> pa.Array:
+    return text.take(pa.array(list(choices), type=pa.string()), index)

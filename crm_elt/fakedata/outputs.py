@@ -25,8 +25,10 @@ from crm_elt.dataset import (
     SANDBOX_DIR,
 )
 from crm_elt.fakedata import text
+from crm_elt.fakedata.contact_points import IDENTITY_COLUMNS
 from crm_elt.fakedata.defects import DefectLog, DefectRates, choose
 from crm_elt.fakedata.generate import (
+    TRUTH_SCHEMA,
     Companies,
     Contacts,
     Deals,
@@ -121,6 +123,15 @@ def write_world(
     truth.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     builder = WorldBuilder(seed, contacts, as_of, rates)
+    # The truth of each table is written as soon as it is known, not held to the end.
+    truth_writer = pq.ParquetWriter(truth / "records.parquet", TRUTH_SCHEMA, compression="snappy")
+    counts["truth_records"] = 0
+
+    def flush_truth(*extra: pa.Table) -> None:
+        for table in [*builder.truth, *extra]:
+            truth_writer.write_table(table)
+            counts["truth_records"] += table.num_rows
+        builder.truth.clear()
 
     counts["marketing_spend_rows"] = _write_spend(
         builder.spend(), out / "input" / "marketing_spend"
@@ -158,6 +169,7 @@ def write_world(
     )
     _write_json(sandbox / "hubspot_pipelines.json", {"deals": deal_pipelines()})
     del companies, contact_records, deals
+    flush_truth()
     _release_memory()
 
     hotmart = builder.hotmart()
@@ -169,6 +181,7 @@ def write_world(
         sandbox / "hotmart_sales_users.parquet",
     )
     del hotmart
+    flush_truth()
     _release_memory()
 
     manychat = builder.manychat()
@@ -179,15 +192,12 @@ def write_world(
     csv_truth = _write_manychat_csvs(manychat, out / "input" / "manychat", seed, rates)
     counts["manychat_csv_rows"] = csv_truth.num_rows
     del manychat
+    flush_truth(csv_truth)
+    truth_writer.close()
+    del csv_truth
     _release_memory()
 
-    counts["truth_persons"] = _write_parquet(
-        persons.drop_columns(["phone_subscriber"]), truth / "persons.parquet"
-    )
-    del persons
-    _release_memory()
-    records = pa.concat_tables([*builder.truth, csv_truth]).combine_chunks()
-    counts["truth_records"] = _write_parquet(records, truth / "records.parquet")
+    counts["truth_persons"] = _write_parquet(persons, truth / "persons.parquet")
     return {name: counts[name] for name in COUNT_ORDER}
 
 
@@ -351,16 +361,27 @@ def _write_manychat_csvs(
         log = DefectLog(size)
         log.add("scientific_notation_id", scientific)
         log.add("multiline_cell", multiline)
-        truth_parts.append(
-            truth_table(
-                "manychat",
-                "subscribers_csv",
-                text.concat(f"{file_name}:", text.decimal(line_numbers)),
-                manychat.person_id[rows],
-                None,
-                log,
-            )
+        # A row carries its subscriber's data, so its data defects and contact points too.
+        subscriber_truth = manychat.truth.take(pa.array(rows))
+        csv_truth = truth_table(
+            "manychat",
+            "subscribers_csv",
+            text.concat(f"{file_name}:", text.decimal(line_numbers)),
+            manychat.person_id[rows],
+            None,
+            log,
         )
+        defects = pc.utf8_trim(
+            text.concat(subscriber_truth.column("defects"), ";", csv_truth.column("defects")),
+            characters=";",
+        )
+        csv_truth = csv_truth.set_column(
+            csv_truth.schema.get_field_index("defects"), "defects", defects
+        )
+        for name in IDENTITY_COLUMNS:
+            index = csv_truth.schema.get_field_index(name)
+            csv_truth = csv_truth.set_column(index, name, subscriber_truth.column(name))
+        truth_parts.append(csv_truth)
     return pa.concat_tables(truth_parts)
 
 
