@@ -203,8 +203,8 @@ def domain_typo(email: str, index: int) -> str:
     typos = EMAIL_DOMAIN_TYPOS.get(domain)
     if typos:
         return f"{local}@{typos[index % len(typos)]}"
-    head, _, tail = domain.rpartition(".")
-    return f"{local}@{head}.{tail[:-1] or tail}n" if head else f"{local}@{domain}.com"
+    # A clinic's own domain: the '.br' forgotten, or added where there was none.
+    return f"{local}@{domain.removesuffix('.br') if domain.endswith('.com.br') else domain + '.br'}"
 
 
 def gmail_variant(email: str, index: int) -> str:
@@ -234,7 +234,7 @@ PHONE_SHAPES = (
     "+55 ({ddd}) {n}{a}-{b}",
     "({ddd}) {n}{a}-{b}",
     "{ddd}{n}{a}{b}",
-    "+55{ddd}{n}{a}{b}",
+    "+55 {ddd} {n}{a}-{b}",
     "55 {ddd} {n}{a} {b}",
     "0{ddd} {n}{a}-{b}",
     "{ddd}.{n}{a}.{b}",

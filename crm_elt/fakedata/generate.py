@@ -705,9 +705,10 @@ class WorldBuilder:
             ),
             text.take(company_domains, self.company_of_person[rows]),
         )
-        self.person_contacts.work_email = text.patched(
-            pa.nulls(size, pa.string()), [(rows, emails)]
-        )
+        work_email = text.patched(pa.nulls(size, pa.string()), [(rows, emails)])
+        self.person_contacts.work_email = work_email
+        position = self.person_table.schema.get_field_index("email") + 1
+        self.person_table = self.person_table.add_column(position, "work_email", work_email)
 
     def contacts(self, companies: Companies) -> Contacts:
         self._start("contacts")

@@ -136,7 +136,7 @@ def write_world(
     counts["marketing_spend_rows"] = _write_spend(
         builder.spend(), out / "input" / "marketing_spend"
     )
-    persons = builder.persons()
+    builder.persons()
 
     companies = builder.companies()
     counts["hubspot_companies"] = _write_parquet(
@@ -197,7 +197,8 @@ def write_world(
     del csv_truth
     _release_memory()
 
-    counts["truth_persons"] = _write_parquet(persons, truth / "persons.parquet")
+    # The builder's table: later steps add what they learn (e.g. work emails).
+    counts["truth_persons"] = _write_parquet(builder.person_table, truth / "persons.parquet")
     return {name: counts[name] for name in COUNT_ORDER}
 
 
