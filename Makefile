@@ -26,7 +26,7 @@ $(INSTALLED): requirements.txt
 setup: $(INSTALLED) .env
 
 run: setup
-	$(PY) -m crm_elt run
+	@$(PY) -m crm_elt run
 
 test: setup lint
 	$(VENV)/bin/pytest

@@ -79,12 +79,12 @@ def _dispatch(args: argparse.Namespace, settings) -> int:
 
         print(f"schedule {settings.schedule_time} UTC -> {write_triggers(settings)}")
     elif args.command == "summary":
-        from crm_elt.runner import RunSummary, format_summary
+        from crm_elt.runner import RunSummary, format_table_counts
         from crm_elt.warehouse import open_warehouse, table_row_counts
 
         with open_warehouse(settings, read_only=True) as con:
             counts = table_row_counts(con)
-        print(format_summary(RunSummary(0.0, counts, settings.warehouse_path)))
+        print(format_table_counts(RunSummary(0.0, counts, settings.warehouse_path)))
     return 0
 
 

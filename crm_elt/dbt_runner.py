@@ -3,12 +3,16 @@
 dbt's `dbtRunner` never raises on a failed model or test, and dbt-duckdb keeps the DuckDB
 file locked in the calling process after `invoke()` returns (MAGE_NOTES.md). Both are
 handled here: failures become one `DbtFailed` naming the nodes, and the handle is closed.
+dbt runs quiet (errors only on the terminal; its full log stays in `dbt/logs/dbt.log`) and
+each command ends in one line saying how its nodes ended.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +72,8 @@ def run_dbt(settings: Settings, command: Sequence[str]) -> list[NodeResult]:
     project_dir = str(settings.dbt_project_dir)
     args = [
         *command,
+        "--quiet",
+        "--no-use-colors",
         "--project-dir",
         project_dir,
         "--profiles-dir",
@@ -75,7 +81,7 @@ def run_dbt(settings: Settings, command: Sequence[str]) -> list[NodeResult]:
         "--target",
         settings.dbt_target,
     ]
-    logger.info("dbt %s (target %s)", " ".join(command), settings.dbt_target)
+    started = time.monotonic()
     try:
         with _dbt_environment(settings):
             outcome = dbtRunner().invoke(args)
@@ -90,7 +96,30 @@ def run_dbt(settings: Settings, command: Sequence[str]) -> list[NodeResult]:
         details = "; ".join(f"{node.node} {node.status}: {node.message}" for node in failed)
         reason = details or (str(outcome.exception) if outcome.exception else "see dbt log")
         raise DbtFailed(f"dbt {command[0]} failed: {reason}")
+    logger.info(
+        "dbt %s: %s in %.1f s",
+        " ".join(command),
+        describe_statuses(nodes),
+        time.monotonic() - started,
+    )
     return nodes
+
+
+_STATUS_WORDS = {"success": "ok", "pass": "passed", "warn": "warned", "fail": "failed"}
+
+
+def describe_statuses(nodes: Sequence[NodeResult]) -> str:
+    """E.g. '12 models ok, 62 tests passed, 1 test warned'; 'done' when there are no nodes."""
+    counts = Counter(
+        (node.resource_type.rsplit(".", 1)[-1].lower() or "node", node.status) for node in nodes
+    )
+    return (
+        ", ".join(
+            f"{count} {kind}{'' if count == 1 else 's'} {_STATUS_WORDS.get(status, status)}"
+            for (kind, status), count in counts.items()
+        )
+        or "done"
+    )
 
 
 def build(settings: Settings) -> pd.DataFrame:
@@ -101,13 +130,7 @@ def build(settings: Settings) -> pd.DataFrame:
     """
     run_dbt(settings, ["run-operation", "ensure_raw_tables"])
     nodes = run_dbt(settings, ["source", "freshness"]) + run_dbt(settings, ["build"])
-    frame = pd.DataFrame([node.__dict__ for node in nodes])
-    logger.info(
-        "dbt: %d nodes, statuses %s",
-        len(frame),
-        frame["status"].value_counts().to_dict() if len(frame) else {},
-    )
-    return frame
+    return pd.DataFrame([node.__dict__ for node in nodes])
 
 
 def _node_results(result: object) -> list[NodeResult]:

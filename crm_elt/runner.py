@@ -2,11 +2,14 @@
 
 Every step is a child process (generator, emulator, `mage run`), so this module holds no
 DuckDB handle while the pipeline writes, and the emulator is stopped whatever happens.
+
+The terminal gets one line per step: the project's own log lines, shortened. Everything the
+children print (Mage's executor notices, the emulator's requests, the generator's counts)
+goes whole to a log file under `data/logs/<env>/`, named at the end of the run.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import signal
@@ -27,14 +30,17 @@ from crm_elt.mage_triggers import PIPELINE_UUID
 from crm_elt.settings import PROJECT_ROOT, Settings
 from crm_elt.warehouse import open_warehouse, table_row_counts, utc_now
 
-logger = logging.getLogger("crm_elt.runner")
-
 MAGE_PROJECT = PROJECT_ROOT / "hubspot_elt_project"
 DEMO_SEED = 42
 DEMO_CONTACTS = 1000
 SANDBOX_START_TIMEOUT_S = 60
 # The closing line of a Python traceback, as Mage prints it when a block raises.
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_.]*(Error|Failed|Exception|Exit)\w*: .+")
+# A line of the project's own log format (crm_elt.logs), as the blocks print it under Mage.
+_OWN_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d (?P<time>\d\d:\d\d:\d\d),\d+ (?P<level>[A-Z]+) crm_elt[\w.]*: "
+    r"(?P<message>.*)$"
+)
 
 
 class RunFailed(Exception):
@@ -46,6 +52,43 @@ class RunSummary:
     seconds: float
     row_counts: list[tuple[str, int]]
     warehouse: Path
+    log_file: Path | None = None
+
+
+def step_line(line: str) -> str | None:
+    """The terminal's form of one line a child printed, or None to keep it in the log only.
+
+    Our own log lines lose their date and logger name; warnings and errors say so.
+    """
+    match = _OWN_LOG_LINE.match(line.rstrip("\n"))
+    if match is None:
+        return None
+    level = match["level"]
+    prefix = "" if level == "INFO" else f"{level.lower()}: "
+    return f"{match['time']} {prefix}{match['message']}"
+
+
+class RunLog:
+    """The run's log file, and the terminal: every line goes to the file, steps to both."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.file = path.open("a", encoding="utf-8")
+
+    def child_line(self, line: str) -> None:
+        line = redact(line)
+        self.file.write(line if line.endswith("\n") else line + "\n")
+        if (shown := step_line(line)) is not None:
+            print(shown, flush=True)
+
+    def step(self, message: str) -> None:
+        line = f"{datetime.now():%H:%M:%S} {message}"
+        self.file.write(line + "\n")
+        print(line, flush=True)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
@@ -75,10 +118,10 @@ def uses_sandbox(settings: Settings) -> bool:
     return any(url.startswith(settings.sandbox_url) for url in urls)
 
 
-def ensure_fake_data(settings: Settings, *, seed: int, contacts: int) -> None:
+def ensure_fake_data(settings: Settings, run_log: RunLog, *, seed: int, contacts: int) -> None:
     """Generate the demo dataset once; later runs reuse it (the same seed gives the same data)."""
     if sandbox_path(settings.data_dir, "hubspot_contacts.parquet").is_file():
-        logger.info("fake data already in %s", settings.data_dir)
+        run_log.step(f"fake data already in {settings.data_dir}")
         return
     command = [
         sys.executable,
@@ -90,13 +133,25 @@ def ensure_fake_data(settings: Settings, *, seed: int, contacts: int) -> None:
         "--out",
         str(settings.data_dir),
     ]
-    completed = subprocess.run(command, env=child_environment(settings), check=False)
+    completed = subprocess.run(
+        command,
+        env=child_environment(settings),
+        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+    for line in completed.stdout.splitlines():
+        run_log.child_line(line)
     if completed.returncode != 0:
-        raise RunFailed(f"fake-data generator exited with {completed.returncode}")
+        last = completed.stdout.strip().splitlines()[-1:] or [""]
+        raise RunFailed(f"fake-data generator exited with {completed.returncode}: {last[0]}")
+    run_log.step(f"fake data: {contacts:,} HubSpot contacts and their world (seed {seed})")
 
 
 @contextmanager
-def running_sandbox(settings: Settings) -> Iterator[None]:
+def running_sandbox(settings: Settings, run_log: RunLog) -> Iterator[None]:
     """Start the emulators on 127.0.0.1 for the duration of the block, then stop them."""
     health_url = f"{settings.sandbox_url}/_sandbox/health"
     if _is_up(health_url):
@@ -113,7 +168,13 @@ def running_sandbox(settings: Settings) -> Iterator[None]:
         "--port",
         str(settings.sandbox_port),
     ]
-    process = subprocess.Popen(command, env=child_environment(settings), start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env=child_environment(settings),
+        start_new_session=True,
+        stdout=run_log.file,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + SANDBOX_START_TIMEOUT_S
         while not _is_up(health_url):
@@ -122,13 +183,13 @@ def running_sandbox(settings: Settings) -> Iterator[None]:
             if time.monotonic() > deadline:
                 raise RunFailed(f"the API emulator did not answer {health_url} in time")
             time.sleep(0.2)
-        logger.info("API emulators up at %s", settings.sandbox_url)
+        run_log.step(f"API emulators up at {settings.sandbox_url}")
         yield
     finally:
         _stop_process_group(process)
 
 
-def run_mage_pipeline(settings: Settings) -> None:
+def run_mage_pipeline(settings: Settings, run_log: RunLog) -> None:
     mage = Path(sys.executable).with_name("mage")
     command = [str(mage), "run", str(MAGE_PROJECT), PIPELINE_UUID]
     started_at = utc_now()
@@ -141,9 +202,10 @@ def run_mage_pipeline(settings: Settings) -> None:
         text=True,
         errors="replace",
     )
+    run_log.step(f"Mage pipeline {PIPELINE_UUID}")
     last_exception = None
     for line in process.stdout:
-        sys.stdout.write(redact(line))
+        run_log.child_line(line)
         if match := _EXCEPTION_LINE.match(line.strip()):
             last_exception = match.group(0)
     if process.wait() != 0:
@@ -177,23 +239,49 @@ def run_end_to_end(
     settings: Settings, *, seed: int = DEMO_SEED, contacts: int = DEMO_CONTACTS
 ) -> RunSummary:
     started = time.monotonic()
-    sandbox = uses_sandbox(settings)
-    if sandbox:
-        ensure_fake_data(settings, seed=seed, contacts=contacts)
-        with running_sandbox(settings):
-            run_mage_pipeline(settings)
-    else:
-        run_mage_pipeline(settings)
+    run_log = RunLog(settings.log_dir / f"run_{datetime.now():%Y%m%dT%H%M%S}.log")
+    try:
+        if uses_sandbox(settings):
+            ensure_fake_data(settings, run_log, seed=seed, contacts=contacts)
+            with running_sandbox(settings, run_log):
+                run_mage_pipeline(settings, run_log)
+        else:
+            run_mage_pipeline(settings, run_log)
+    except RunFailed as exc:
+        raise RunFailed(f"{exc} (full log: {run_log.path})") from exc
+    finally:
+        run_log.close()
     with open_warehouse(settings, read_only=True) as con:
         counts = table_row_counts(con)
-    return RunSummary(time.monotonic() - started, counts, settings.warehouse_path)
+    return RunSummary(time.monotonic() - started, counts, settings.warehouse_path, run_log.path)
 
 
 def format_summary(summary: RunSummary) -> str:
+    """Rows per schema (and the tables of the marts), the warehouse, and the run's log."""
+    by_schema: dict[str, list[tuple[str, int]]] = {}
+    for name, rows in summary.row_counts:
+        schema, _, table = name.partition(".")
+        by_schema.setdefault(schema, []).append((table, rows))
+    width = max((len(schema) for schema in by_schema), default=10)
+    lines = [f"Warehouse {summary.warehouse}"]
+    for schema, tables in by_schema.items():
+        total = sum(rows for _, rows in tables)
+        if schema == "marts" or len(tables) == 1:
+            detail = ", ".join(f"{table} {rows:,}" for table, rows in tables)
+        else:
+            detail = f"{total:,} rows in {len(tables)} tables"
+        lines.append(f"  {schema.ljust(width)}  {detail}")
+    if summary.log_file is not None:
+        lines.append(f"Full log: {summary.log_file}")
+    lines.append("Rows per table: .venv/bin/python -m crm_elt summary")
+    lines.append(f"Done in {summary.seconds:.1f} s.")
+    return "\n".join(lines)
+
+
+def format_table_counts(summary: RunSummary) -> str:
     width = max((len(name) for name, _ in summary.row_counts), default=10)
     lines = [f"Warehouse {summary.warehouse}", f"{'table'.ljust(width)}  rows"]
     lines += [f"{name.ljust(width)}  {rows:>10,}" for name, rows in summary.row_counts]
-    lines.append(f"Done in {summary.seconds:.1f} s.")
     return "\n".join(lines)
 
 

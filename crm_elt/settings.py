@@ -88,6 +88,10 @@ class Settings:
         return self.input_dir / "marketing_spend"
 
     @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs" / self.environment
+
+    @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archive" / self.environment
 

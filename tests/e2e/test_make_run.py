@@ -7,6 +7,7 @@ checks the warehouse, the lock, idempotence, secrecy and the failure modes.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,9 +120,26 @@ def test_second_run_adds_no_duplicate_raw_rows(demo):
 
 def test_run_prints_a_summary_with_rows_and_seconds(demo):
     output = demo["runs"][0].stdout
-    assert "raw_hubspot.contacts" in output
-    assert "marts.fct_contacts_acquired_by_month" in output
-    assert "Done in" in output
+    assert re.search(r"^  raw_hubspot +[\d,]+ rows in \d+ tables$", output, re.MULTILINE)
+    assert re.search(r"^  marts +fct_contacts_acquired_by_month [\d,]+", output, re.MULTILINE)
+    assert re.search(r"^Done in \d+\.\d s\.$", output, re.MULTILINE)
+
+
+def test_run_prints_one_line_per_step_and_keeps_the_rest_in_its_log(demo):
+    output = demo["runs"][0].stdout
+    noise = ("metadata-based freshness", "Running with dbt", "traitlets", "PipelineExecutor")
+    for notice in noise:
+        assert notice not in output
+    steps = [line for line in output.splitlines() if re.match(r"^\d\d:\d\d:\d\d ", line)]
+    assert any(re.fullmatch(r"[\d:]{8} hubspot\.contacts success: .+", line) for line in steps)
+    assert any(re.search(r" dbt build: .*tests passed", line) for line in steps)
+    assert len(output.splitlines()) < 60
+    log_file = Path(re.search(r"^Full log: (.+)$", output, re.MULTILINE)[1])
+    assert log_file.parent == demo["data_dir"] / "logs" / "dev"
+    log = log_file.read_text()
+    assert "PipelineExecutor" in log  # Mage's own lines are kept, in the log only
+    messages = [step.split(" ", 1)[1].removeprefix("warning: ") for step in steps]
+    assert all(message in log for message in messages)
 
 
 def test_warehouse_is_not_locked_after_the_run(demo):
@@ -133,6 +151,7 @@ def test_warehouse_is_not_locked_after_the_run(demo):
 def test_no_secret_reaches_logs_or_tables(demo):
     secrets = demo["settings"].secret_values()
     logs = "".join(run.stdout + run.stderr for run in demo["runs"])
+    logs += "".join(path.read_text() for path in (demo["data_dir"] / "logs").rglob("*.log"))
     mage_logs = "".join(
         path.read_text(errors="replace")
         for path in (demo["data_dir"].parent / "mage_data").rglob("*")

@@ -2,7 +2,13 @@ with
 
 source as (
 
-    select * from {{ source('hotmart', 'sales_users') }}
+    select
+        *,
+        {{ version_id() }} as sale_version_id,
+        -- Flagged before the unnest: every user of the current version is current.
+        {{ is_current_version() }} as is_current_version
+
+    from {{ source('hotmart', 'sales_users') }}
 
 ),
 
@@ -19,7 +25,8 @@ users_unnested as (
 renamed as (
 
     select
-        {{ version_id() }} || ':' || coalesce(sale_user ->> 'role', '') as sale_user_version_id,
+        sale_version_id || ':' || coalesce(sale_user ->> 'role', '') as sale_user_version_id,
+        sale_version_id,
         record_key as transaction_id,
         upper(sale_user ->> 'role') as user_role,
         sale_user -> 'user' ->> 'ucode' as user_ucode,
@@ -32,7 +39,7 @@ renamed as (
         sale_user -> 'user' -> 'address' ->> 'city' as city,
         sale_user -> 'user' -> 'address' ->> 'state' as state,
         sale_user -> 'user' -> 'address' ->> 'country' as country,
-        {{ is_current_version() }} as is_current_version,
+        is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id
 

@@ -2,7 +2,13 @@ with
 
 source as (
 
-    select * from {{ source('hubspot', 'deal_pipelines') }}
+    select
+        *,
+        {{ version_id() }} as pipeline_version_id,
+        -- Flagged before the unnest: every stage of the current version is current.
+        {{ is_current_version() }} as is_current_version
+
+    from {{ source('hubspot', 'deal_pipelines') }}
 
 ),
 
@@ -19,7 +25,8 @@ stages_unnested as (
 renamed as (
 
     select
-        {{ version_id() }} || ':' || (stage ->> 'id') as stage_version_id,
+        pipeline_version_id || ':' || (stage ->> 'id') as stage_version_id,
+        pipeline_version_id,
         record_key as pipeline_id,
         record ->> 'label' as pipeline_label,
         stage ->> 'id' as deal_stage_id,
@@ -28,7 +35,7 @@ renamed as (
         try_cast(stage -> 'metadata' ->> 'probability' as double) as probability,
         coalesce(try_cast(stage -> 'metadata' ->> 'isClosed' as boolean), false) as is_closed,
         coalesce(try_cast(stage ->> 'archived' as boolean), false) as is_archived,
-        {{ is_current_version() }} as is_current_version,
+        is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id
 
