@@ -39,7 +39,7 @@ class SourceHabits:
 
 SOURCE_HABITS = {
     "hubspot": SourceHabits(0.6, 0.1, 0.15, 0.6, 0.7),
-    "hotmart": SourceHabits(0.3, 0.15, 0.3, 0.5, 0.6),
+    "hotmart": SourceHabits(0.3, 0.1, 0.3, 0.5, 0.6),
     "manychat": SourceHabits(0.15, 0.05, 0.5, 0.3, 0.8),
 }
 

@@ -45,21 +45,21 @@ class DefectRates:
     work_email: float = 0.12  # persons with a work email besides their personal one
     email_case_space: float = 0.08
     email_domain_typo: float = 0.03  # gmial.com, hotmail.con, hotmail.com.br
-    email_gmail_variant: float = 0.06  # of gmail addresses: dots moved or a +tag
+    email_gmail_variant: float = 0.08  # of gmail addresses: dots moved or a +tag
     email_trailing_dot: float = 0.01
     invalid_email: float = 0.02
-    shared_email: float = 0.02  # a clinic's front-desk address (HubSpot)
+    shared_email: float = 0.015  # a clinic's front-desk address (HubSpot)
     missing_email: float = 0.05  # HubSpot
     manychat_missing_email: float = 0.4  # WhatsApp subscribers rarely give one
     # Phones.
     moved_area_code: float = 0.04  # persons whose mobile's DDD is from another state
     second_phone: float = 0.12  # persons with a clinic phone besides their mobile
-    whatsapp_differs: float = 0.06  # persons whose WhatsApp number is not their phone
+    whatsapp_differs: float = 0.04  # persons whose WhatsApp number is not their phone
     phone_changed: float = 0.05  # persons whose number changed (older records: old one)
-    family_shared: float = 0.01  # persons registered with a relative's phone or email
+    family_shared: float = 0.008  # persons registered with a relative's phone or email
     manychat_missing_phone: float = 0.25  # subscribers with only their WhatsApp number
     phone_reformatted: float = 0.5  # any non-E.164 shape
-    phone_no_area_code: float = 0.06
+    phone_no_area_code: float = 0.08
     phone_missing_ninth_digit: float = 0.04
     # Companies, deals, exports.
     specialty_variant: float = 0.35

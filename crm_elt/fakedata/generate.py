@@ -81,7 +81,8 @@ FREE_CHANNEL_WEIGHT = {
 COURSES = tuple(product for product in PRODUCTS if not product.subscription)
 # PRODUCTS lists the courses, then the ilpi subscription, then the estetica one.
 assert [product.line for product in PRODUCTS[len(COURSES) :]] == ["ilpi", "estetica"]
-MAX_MONTHS = 24  # a subscription's monthly charges at most
+MAX_LOYAL_COURSES = 8  # the most courses one buyer takes
+MAX_MONTHS = 18  # a subscription's monthly charges at most
 UNPAID_SHARE = 0.12
 # Of paid sales; refunds and chargebacks come within the warranty window after approval.
 REFUND_SHARE = 0.05
@@ -1021,7 +1022,7 @@ class WorldBuilder:
 
         loyal = rng.random(n_buyers) < 0.03
         courses = np.minimum(rng.geometric(0.65, n_buyers), 4)
-        courses[loyal] = np.minimum(2 + rng.geometric(0.3, int(loyal.sum())), len(COURSES))
+        courses[loyal] = np.minimum(2 + rng.geometric(0.3, int(loyal.sum())), MAX_LOYAL_COURSES)
         subscribes = rng.random(n_buyers) < np.where(loyal, 0.6, 0.05)
         months = np.where(
             subscribes, np.minimum(rng.geometric(np.where(loyal, 0.1, 0.3)), MAX_MONTHS), 0

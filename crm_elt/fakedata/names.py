@@ -221,10 +221,10 @@ Francisco das Chagas|M|10
 
 # surname|weight (per mille of surname slots)|usual particle|share of people using it
 _SURNAMES = """
-Silva|50|da|0.35
-Santos|32|dos|0.4
-Oliveira|26|de|0.2
-Souza|21|de|0.2
+Silva|36|da|0.35
+Santos|24|dos|0.4
+Oliveira|20|de|0.2
+Souza|19|de|0.2
 Rodrigues|18||0
 Ferreira|17||0
 Alves|17||0
