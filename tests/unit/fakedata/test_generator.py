@@ -624,3 +624,31 @@ def test_world_builder_refuses_steps_out_of_order():
     builder.spend()
     with pytest.raises(RuntimeError, match=r"companies\(\) called when persons\(\) was due"):
         builder.companies()
+
+
+def test_every_rate_is_a_cli_option_that_reaches_the_world(tmp_path, capsys):
+    from generate_fake_data import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    missing = [
+        name for name in DefectRates.names() if f"--{name.replace('_', '-')}-rate" not in help_text
+    ]
+    assert not missing
+    out = tmp_path / "caps"
+    code = main(
+        [
+            *("--seed", "5", "--contacts", "200", "--out", str(out)),
+            *("--name-all-caps-rate", "1", "--whatsapp-first-name-only-rate", "0"),
+            *("--whatsapp-nickname-rate", "0", "--whatsapp-title-rate", "0"),
+            *("--whatsapp-emoji-rate", "0", "--family-shared-rate", "0"),
+        ]
+    )
+    assert code == 0
+    sales = pd.read_parquet(sandbox_path(out, "hotmart_sales.parquet"))
+    assert (sales["buyer_name"] == sales["buyer_name"].str.upper()).all()
+    subscribers = pd.read_parquet(sandbox_path(out, "manychat_subscribers.parquet"))
+    assert subscribers["name"].str.contains(" ").mean() > 0.9
+    records = truth(out)
+    assert records["email_kind"].ne("family").all() and records["phone_kind"].ne("family").all()
