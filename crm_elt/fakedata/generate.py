@@ -31,27 +31,19 @@ from crm_elt.fakedata.contact_points import (
 from crm_elt.fakedata.defects import (
     DefectLog,
     DefectRates,
-    changed_where,
     choose,
-    domain_typo,
     e164,
+    email_defects,
     format_phones,
-    gmail_variant,
-    invalid_email,
-    married,
-    messy_email,
-    misspelt,
-    strip_accents,
-    trailing_dot,
-    typo,
+    name_defects,
+    whatsapp_profile_names,
 )
-from crm_elt.fakedata.names import EMOJIS, NICKNAMES
 from crm_elt.fakedata.pools import (
     EMAIL_DOMAINS,
     PRODUCTS,
     SPECIALTIES,
-    ascii_slug,
     build_pools,
+    slugs,
 )
 
 DAY_MS = text.DAY_MS
@@ -224,11 +216,6 @@ def truth_table(
     )
 
 
-def slugs(values) -> pa.Array:
-    """Names as email/domain slugs without dots: 'Maria Eduarda' -> 'mariaeduarda'."""
-    return pa.array([ascii_slug(value).replace(".", "") for value in values], pa.string())
-
-
 def unique_emails(locals_: pa.Array, domains: pa.Array) -> pa.Array:
     """`local@domain`, numbered like a mail provider does when the name is taken: the first
     maria.silva@gmail.com, then maria.silva2, maria.silva3... Dots do not tell addresses
@@ -257,105 +244,6 @@ def distinct_numbers(rng: np.random.Generator, size: int, low: int, high: int) -
             break
     offset = int(rng.integers(0, span))
     return low + (np.arange(size, dtype=np.int64) * multiplier + offset) % span
-
-
-def _maybe(rng: np.random.Generator, mask: np.ndarray, share: float) -> np.ndarray:
-    """Rows of `mask` chosen at `share`."""
-    return mask & (rng.random(len(mask)) < share)
-
-
-def _mapped_logged(log: DefectLog, name: str, values: pa.Array, mask: np.ndarray, function):
-    """`text.mapped`, logging only the rows it really changed."""
-    new = text.mapped(values, mask, function)
-    log.add(name, mask & changed_where(values, new))
-    return new
-
-
-def name_defects(
-    rng: np.random.Generator,
-    pools,
-    first: pa.Array,
-    last: pa.Array,
-    rates: DefectRates,
-    log: DefectLog,
-    near: np.ndarray | None = None,
-) -> tuple[pa.Array, pa.Array]:
-    """A record's first and last name as a clerk, a checkout or a profile spelt them.
-
-    `near` marks near-duplicate records, which get more of them.
-    """
-    size = len(first)
-    near = np.zeros(size, dtype=bool) if near is None else near
-    accents = choose(rng, size, rates.name_accents) | _maybe(rng, near, 0.3)
-    new_first = text.mapped(first, accents, lambda value, _: strip_accents(value))
-    new_last = text.mapped(last, accents, lambda value, _: strip_accents(value))
-    log.add(
-        "name_accents",
-        accents & (changed_where(first, new_first) | changed_where(last, new_last)),
-    )
-    first, last = new_first, new_last
-    first = _mapped_logged(
-        log, "name_typo", first, choose(rng, size, rates.name_typo) | _maybe(rng, near, 0.3), typo
-    )
-    last = _mapped_logged(
-        log, "surname_typo", last, choose(rng, size, rates.surname_typo), misspelt
-    )
-    spouse = rng.choice(len(pools.surname_cores), size, p=pools.surname_weights)
-    last = _mapped_logged(
-        log,
-        "married_name",
-        last,
-        choose(rng, size, rates.married_name),
-        lambda value, row: married(value, pools.surname_cores[spouse[row]]),
-    )
-    swapped = choose(rng, size, rates.name_swapped) & np.asarray(last.is_valid())
-    mask = pa.array(swapped)
-    first, last = pc.if_else(mask, last, first), pc.if_else(mask, first, last)
-    log.add("name_swapped", swapped)
-    return first, last
-
-
-def email_defects(
-    rng: np.random.Generator,
-    identity: pa.Array,
-    eligible: np.ndarray,
-    rates: DefectRates,
-    log: DefectLog,
-    near: np.ndarray | None = None,
-) -> pa.Array:
-    """Emails as people type them: each eligible row gets at most one spelling defect (a
-    Gmail variant, a domain typo, a trailing dot, or an invalid address), then maybe case
-    and spaces."""
-    size = len(identity)
-    near = np.zeros(size, dtype=bool) if near is None else near
-    eligible = eligible & np.asarray(identity.is_valid())
-    gmail = pc.fill_null(pc.ends_with(identity, "@gmail.com"), False).to_numpy(zero_copy_only=False)
-    spelling = rng.random(size)
-    gmail_variant_rows = eligible & gmail & (spelling < rates.email_gmail_variant)
-    rest = eligible & ~gmail_variant_rows
-    roll = rng.random(size)
-    domain_rows = rest & (roll < rates.email_domain_typo)
-    dot_rows = rest & ~domain_rows & (roll < rates.email_domain_typo + rates.email_trailing_dot)
-    invalid_rows = (
-        rest
-        & ~domain_rows
-        & ~dot_rows
-        & (roll < rates.email_domain_typo + rates.email_trailing_dot + rates.invalid_email)
-    )
-    email = identity
-    for name, rows, function in (
-        ("email_gmail_variant", gmail_variant_rows, gmail_variant),
-        ("email_domain_typo", domain_rows, domain_typo),
-        ("email_trailing_dot", dot_rows, trailing_dot),
-        ("invalid_email", invalid_rows, invalid_email),
-    ):
-        email = _mapped_logged(log, name, email, rows, function)
-    messy = (
-        eligible
-        & ~invalid_rows
-        & (choose(rng, size, rates.email_case_space) | _maybe(rng, near, 0.5))
-    )
-    return _mapped_logged(log, "email_case_space", email, messy, messy_email)
 
 
 @dataclass
@@ -1406,87 +1294,6 @@ def whatsapp_numbers(
 def _without_ninth_digit(national: np.ndarray) -> np.ndarray:
     """A mobile's national number as registered before the ninth digit: DDD and 8 digits."""
     return (national // 10**9) * 10**8 + national % 10**8
-
-
-def whatsapp_profile_names(
-    rng: np.random.Generator,
-    first: pa.Array,
-    last: pa.Array,
-    female: np.ndarray,
-    rates: DefectRates,
-    log: DefectLog,
-) -> pa.Array:
-    """Names as people set them on WhatsApp: often the first name only, a nickname, a
-    title ('Dra. Ana'), an emoji."""
-    size = len(first)
-    full = pc.utf8_trim_whitespace(text.concat(first, " ", pc.fill_null(last, "")))
-    first_only = choose(rng, size, rates.whatsapp_first_name_only) & np.asarray(last.is_valid())
-    profile = pc.if_else(pa.array(first_only), first, full)
-    log.add("whatsapp_first_name_only", first_only)
-
-    firsts = first.to_numpy(zero_copy_only=False)
-    known = {name for name in pd.unique(firsts) if nickname_of(name) is not None}
-    has_nickname = pd.Series(firsts).isin(known).to_numpy()
-    nickname = choose(rng, size, rates.whatsapp_nickname) & has_nickname
-    pick_index = rng.integers(0, 2, size)
-    rows = np.flatnonzero(nickname)
-    profile = text.patched(
-        profile,
-        [
-            (
-                rows,
-                pa.array(
-                    [_pick_nickname(firsts[row], pick_index[row]) for row in rows.tolist()],
-                    pa.string(),
-                ),
-            )
-        ],
-    )
-    log.add("whatsapp_nickname", nickname)
-
-    title = choose(rng, size, rates.whatsapp_title) & ~nickname
-    rows = np.flatnonzero(title)
-    profile = text.patched(
-        profile,
-        [
-            (
-                rows,
-                text.concat(
-                    pick(("Dr. ", "Dra. "), female[rows].astype(np.int64)),
-                    text.take(first, rows),
-                ),
-            )
-        ],
-    )
-    log.add("whatsapp_title", title)
-
-    emoji = choose(rng, size, rates.whatsapp_emoji)
-    rows = np.flatnonzero(emoji)
-    profile = text.patched(
-        profile,
-        [
-            (
-                rows,
-                text.concat(
-                    text.take(profile, rows),
-                    " ",
-                    pick(EMOJIS, rng.integers(0, len(EMOJIS), len(rows))),
-                ),
-            )
-        ],
-    )
-    log.add("whatsapp_emoji", emoji)
-    return profile
-
-
-def nickname_of(first_name: str) -> tuple[str, ...] | None:
-    """The nicknames of a first name, by the whole (compound) name or its first word."""
-    return NICKNAMES.get(first_name) or NICKNAMES.get(first_name.split(" ")[0])
-
-
-def _pick_nickname(first_name: str, index: int) -> str:
-    choices = nickname_of(first_name)
-    return choices[index % len(choices)]
 
 
 def _cumulative_by_group(values: np.ndarray, group_sizes: np.ndarray) -> np.ndarray:

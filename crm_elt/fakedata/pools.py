@@ -95,9 +95,6 @@ class Pools:
     surname_cores: np.ndarray  # without it: "Silva"
     surname_weights: np.ndarray
 
-    def slugs(self, values: np.ndarray) -> pa.Array:
-        return pa.array([ascii_slug(value).replace(".", "") for value in values], pa.string())
-
 
 @cache
 def build_pools() -> Pools:
@@ -138,3 +135,8 @@ def ascii_slug(text: str) -> str:
     return ".".join(
         part for part in "".join(char.lower() if char.isalnum() else " " for char in plain).split()
     )
+
+
+def slugs(values) -> pa.Array:
+    """Names as email/domain slugs without dots: 'Maria Eduarda' -> 'mariaeduarda'."""
+    return pa.array([ascii_slug(value).replace(".", "") for value in values], pa.string())

@@ -22,8 +22,7 @@ from crm_elt.dataset import (
 )
 from crm_elt.fakedata import DefectRates, generate, places
 from crm_elt.fakedata.contact_points import IDENTITY_COLUMNS
-from crm_elt.fakedata.defects import strip_accents
-from crm_elt.fakedata.generate import nickname_of
+from crm_elt.fakedata.defects import nickname_of, strip_accents
 from crm_elt.fakedata.names import EMOJIS
 from crm_elt.fakedata.outputs import MANYCHAT_EXPORTS
 from crm_elt.fakedata.pools import EMAIL_DOMAIN_TYPOS
