@@ -136,6 +136,15 @@ def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+def without_accents(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    """`strip_accents` of the chosen rows, in Arrow: names are Latin letters, whose accents
+    NFKD splits off as combining marks."""
+    rows = np.flatnonzero(mask)
+    chosen = values.take(pa.array(rows))
+    plain = pc.replace_substring_regex(pc.utf8_normalize(chosen, "NFKD"), r"\p{Mn}", "")
+    return text.patched(values, [(rows, plain)])
+
+
 def typo(text: str, position: int) -> str:
     """A slip of the keyboard that always changes the text: two neighbouring letters swapped
     ('Mariana' -> 'Mairana'), else a letter doubled ('Ana' -> 'Anna')."""
@@ -329,8 +338,8 @@ def name_defects(
     size = len(first)
     near = np.zeros(size, dtype=bool) if near is None else near
     accents = choose(rng, size, rates.name_accents) | _maybe(rng, near, 0.3)
-    new_first = text.mapped(first, accents, lambda value, _: strip_accents(value))
-    new_last = text.mapped(last, accents, lambda value, _: strip_accents(value))
+    new_first = without_accents(first, accents)
+    new_last = without_accents(last, accents)
     log.add(
         "name_accents",
         accents & (changed_where(first, new_first) | changed_where(last, new_last)),

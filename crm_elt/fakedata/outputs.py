@@ -124,7 +124,19 @@ def write_world(
     counts: dict[str, int] = {}
     builder = WorldBuilder(seed, contacts, as_of, rates)
     # The truth of each table is written as soon as it is known, not held to the end.
-    truth_writer = pq.ParquetWriter(truth / "records.parquet", TRUTH_SCHEMA, compression="snappy")
+    truth_writer = pq.ParquetWriter(
+        truth / "records.parquet",
+        TRUTH_SCHEMA,
+        compression="snappy",
+        use_dictionary=[
+            "source",
+            "entity",
+            "defects",
+            "email_kind",
+            "phone_kind",
+            "second_phone_kind",
+        ],
+    )
     counts["truth_records"] = 0
 
     def flush_truth(*extra: pa.Table) -> None:
@@ -213,8 +225,32 @@ def _release_memory() -> None:
 
 def _write_parquet(table: pa.Table, path: Path) -> int:
     # No schema metadata: nobody reads it, and the files stay plain.
-    pq.write_table(table.replace_schema_metadata(None), path, compression="snappy")
+    pq.write_table(
+        table.replace_schema_metadata(None),
+        path,
+        compression="snappy",
+        use_dictionary=dictionary_columns(table),
+    )
     return table.num_rows
+
+
+DICTIONARY_SAMPLE = 10_000
+DICTIONARY_MAX_DISTINCT = 1_000
+
+
+def dictionary_columns(table: pa.Table) -> list[str]:
+    """The string columns worth dictionary-encoding: few distinct values in their first rows.
+
+    Building a dictionary for names, emails or ids costs more time than it saves space (the
+    writer gives up on it anyway), so those are written plain.
+    """
+    head = table.slice(0, DICTIONARY_SAMPLE)
+    return [
+        field.name
+        for field in table.schema
+        if pa.types.is_string(field.type)
+        and pc.count_distinct(head.column(field.name)).as_py() <= DICTIONARY_MAX_DISTINCT
+    ]
 
 
 def _write_json(path: Path, payload: object) -> None:
