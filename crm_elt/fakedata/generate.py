@@ -9,7 +9,7 @@ vectorized kernels (see `text`); Python touches only the few rows that get a def
 
 from __future__ import annotations
 
-import hashlib
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,25 +18,32 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_elt.fakedata import text
+from crm_elt.fakedata import places, text
+from crm_elt.fakedata.contact_points import (
+    EMAIL_KINDS,
+    IDENTITY_COLUMNS,
+    NONE,
+    PHONE_KINDS,
+    Identities,
+    PersonContacts,
+    choose_contacts,
+)
 from crm_elt.fakedata.defects import (
     DefectLog,
     DefectRates,
     choose,
+    e164,
+    email_defects,
     format_phones,
-    invalid_email,
-    messy_email,
-    strip_accents,
-    typo,
+    name_defects,
+    whatsapp_profile_names,
 )
 from crm_elt.fakedata.pools import (
-    AREA_CODES,
     EMAIL_DOMAINS,
     PRODUCTS,
     SPECIALTIES,
-    STATES_BY_AREA,
-    ascii_slug,
     build_pools,
+    slugs,
 )
 
 DAY_MS = text.DAY_MS
@@ -63,27 +70,32 @@ FREE_CHANNEL_WEIGHT = {
     "REFERRALS": 0.25,
     "DIRECT_TRAFFIC": 0.2,
 }
-HOTMART_STATUSES = {
-    "APPROVED": 0.44,
-    "COMPLETE": 0.24,
-    "REFUNDED": 0.06,
-    "CHARGEBACK": 0.02,
-    "CANCELLED": 0.05,
-    "PARTIALLY_REFUNDED": 0.01,
-    "WAITING_PAYMENT": 0.03,
-    "EXPIRED": 0.04,
-    "PRINTED_BILLET": 0.02,
-    "UNDER_ANALISYS": 0.02,
-    "BLOCKED": 0.01,
-    "NO_FUNDS": 0.02,
-    "OVERDUE": 0.01,
-    "PROTESTED": 0.01,
-    "PRE_ORDER": 0.005,
-    "STARTED": 0.005,
-    "PROCESSING_TRANSACTION": 0.01,
+COURSES = tuple(product for product in PRODUCTS if not product.subscription)
+# PRODUCTS lists the courses, then the ilpi subscription, then the estetica one.
+assert [product.line for product in PRODUCTS[len(COURSES) :]] == ["ilpi", "estetica"]
+MAX_LOYAL_COURSES = 8  # the most courses one buyer takes
+MAX_MONTHS = 18  # a subscription's monthly charges at most
+UNPAID_SHARE = 0.12
+# Of paid sales; refunds and chargebacks come within the warranty window after approval.
+REFUND_SHARE = 0.05
+CHARGEBACK_SHARE = 0.012
+PARTIAL_REFUND_SHARE = 0.004
+UNPAID_STATUSES = {
+    "CANCELLED": 0.3,
+    "EXPIRED": 0.2,
+    "WAITING_PAYMENT": 0.1,
+    "PRINTED_BILLET": 0.1,
+    "NO_FUNDS": 0.08,
+    "UNDER_ANALISYS": 0.05,
+    "BLOCKED": 0.04,
+    "OVERDUE": 0.04,
+    "PROTESTED": 0.03,
+    "PRE_ORDER": 0.02,
+    "STARTED": 0.02,
+    "PROCESSING_TRANSACTION": 0.02,
 }
-PAID_STATUSES = {"APPROVED", "COMPLETE", "REFUNDED", "CHARGEBACK", "PARTIALLY_REFUNDED"}
 PAYMENT_TYPES = ["CREDIT_CARD", "PIX", "BILLET", "PAYPAL", "GOOGLE_PAY"]
+PAYMENT_TYPE_SHARES = [0.55, 0.3, 0.12, 0.02, 0.01]
 LIFECYCLE_STAGES = ["subscriber", "lead", "marketingqualifiedlead", "opportunity", "customer"]
 LEAD_STATUSES = ["NEW", "OPEN", "IN_PROGRESS", "CONNECTED", "UNQUALIFIED"]
 MANYCHAT_TAGS = {
@@ -114,6 +126,7 @@ TRUTH_SCHEMA = pa.schema(
         ("company_id", pa.int64()),
         ("in_source", pa.bool_()),
         ("defects", pa.string()),
+        *((name, pa.string()) for name in IDENTITY_COLUMNS),
     ]
 )
 
@@ -122,13 +135,6 @@ def month_starts(as_of: date) -> np.ndarray:
     """The history's months: the last one holds the day before `as_of`."""
     end = np.datetime64(as_of - timedelta(days=1), "M")
     return np.arange(end - (HISTORY_MONTHS - 1), end + 1)
-
-
-_STATE_BY_CODE = pa.array([STATES_BY_AREA.get(code) for code in range(100)], type=pa.string())
-
-
-def state_of(area_codes: np.ndarray) -> pa.Array:
-    return text.take(_STATE_BY_CODE, area_codes)
 
 
 def later(rng: np.random.Generator, start: np.ndarray, max_gap_ms: int, end_ms: int):
@@ -182,8 +188,11 @@ def _is_ilpi(people: pa.Table) -> np.ndarray:
     return pc.equal(people.column("interest"), "ilpi").to_numpy()
 
 
-def truth_table(source, entity, record_ids, person_ids, company_ids, log: DefectLog) -> pa.Table:
+def truth_table(
+    source, entity, record_ids, person_ids, company_ids, log: DefectLog, identities=None
+) -> pa.Table:
     size = len(record_ids)
+    identities = identities if identities is not None else Identities.none(size)
 
     def ids(values) -> pa.Array:
         if values is None:
@@ -201,9 +210,40 @@ def truth_table(source, entity, record_ids, person_ids, company_ids, log: Defect
             ids(company_ids),
             constant(True, size, pa.bool_()),
             log.joined(),
+            *identities.columns(),
         ],
         schema=TRUTH_SCHEMA,
     )
+
+
+def unique_emails(locals_: pa.Array, domains: pa.Array) -> pa.Array:
+    """`local@domain`, numbered like a mail provider does when the name is taken: the first
+    maria.silva@gmail.com, then maria.silva2, maria.silva3... Dots do not tell addresses
+    apart (Gmail ignores them), so mariasilva is taken once maria.silva is."""
+    key = text.concat(pc.replace_substring(locals_, ".", ""), "@", domains)
+    values = pd.Series(key.to_numpy(zero_copy_only=False))
+    taken = values.groupby(values, sort=False).cumcount().to_numpy()
+    numbered = np.flatnonzero(taken > 0)
+    locals_ = text.patched(
+        locals_,
+        [(numbered, text.concat(text.take(locals_, numbered), text.decimal(taken[numbered] + 1)))],
+    )
+    return text.concat(locals_, "@", domains)
+
+
+def distinct_numbers(rng: np.random.Generator, size: int, low: int, high: int) -> np.ndarray:
+    """`size` distinct integers in [low, high) that look random: an affine bijection of
+    0..size-1 modulo the range (a multiplier coprime with it), without drawing the whole
+    range as `choice(replace=False)` would."""
+    span = high - low
+    if size > span:
+        raise ValueError(f"cannot draw {size} distinct numbers from {span}")
+    while True:
+        multiplier = int(rng.integers(span // 3, span))
+        if math.gcd(multiplier, span) == 1:
+            break
+    offset = int(rng.integers(0, span))
+    return low + (np.arange(size, dtype=np.int64) * multiplier + offset) % span
 
 
 @dataclass
@@ -238,6 +278,7 @@ class Hotmart:
 class ManyChat:
     subscribers: pa.Table
     person_id: np.ndarray
+    truth: pa.Table  # the subscribers' truth rows, which their CSV rows inherit
 
 
 class WorldBuilder:
@@ -251,7 +292,7 @@ class WorldBuilder:
 
     def __init__(self, seed: int, contacts: int, as_of: date, rates: DefectRates):
         self.rng = np.random.default_rng(seed)
-        self.pools = build_pools(seed)
+        self.pools = build_pools()
         self.rates = rates
         self.contacts_wanted = contacts
         # History ends at midnight UTC starting `as_of`: nothing lies ahead of now.
@@ -263,6 +304,9 @@ class WorldBuilder:
         self.n_manychat_only = max(1, contacts // 10)
         self.channel_weights: np.ndarray | None = None
         self.person_table: pa.Table | None = None
+        self.person_contacts: PersonContacts | None = None
+        self.name_indices: tuple[np.ndarray, np.ndarray] | None = None
+        self.company_of_person: np.ndarray | None = None
         self.steps_done = 0
         self.truth: list[pa.Table] = []
 
@@ -296,7 +340,7 @@ class WorldBuilder:
     def persons(self) -> pa.Table:
         """Every real person: HubSpot's first, then Hotmart-only, then ManyChat-only ones."""
         self._start("persons")
-        rng, pools = self.rng, self.pools
+        rng, pools, rates = self.rng, self.pools, self.rates
         size = self.n_hubspot_persons + self.n_hotmart_only + self.n_manychat_only
         weights = self.channel_weights
         months = month_starts(self.as_of)
@@ -304,39 +348,131 @@ class WorldBuilder:
         month_index, channel_index = np.divmod(cell, len(CHANNELS))
         month_ms = months.astype("datetime64[ms]").astype("int64")[month_index]
         acquired_ms = later(rng, month_ms, 28 * DAY_MS, self.as_of_ms)
-        first_index = rng.integers(0, len(pools.first_names), size)
-        last_index = rng.integers(0, len(pools.last_names), size)
-        first_slugs = pa.array([ascii_slug(name) for name in pools.first_names], pa.string())
-        last_slugs = pa.array([ascii_slug(name) for name in pools.last_names], pa.string())
         person_ids = np.arange(1, size + 1)
-        domain_index = rng.integers(0, len(EMAIL_DOMAINS), size)
-        emails = text.concat(
-            text.take(first_slugs, first_index),
-            ".",
-            text.take(last_slugs, last_index),
-            ".",
-            text.hexadecimal(person_ids),
-            "@",
-            pick(EMAIL_DOMAINS, domain_index),
+
+        first_index = rng.choice(len(pools.first_names), size, p=pools.first_weights)
+        # Most Brazilians carry two surnames (mother's, then father's); the last one is the
+        # family name people go by.
+        family_surname = rng.choice(len(pools.surnames), size, p=pools.surname_weights)
+        other_surname = rng.choice(len(pools.surnames), size, p=pools.surname_weights)
+        two_surnames = (rng.random(size) < 0.6) & (
+            pools.surname_cores[other_surname] != pools.surname_cores[family_surname]
         )
-        area = AREA_CODES[rng.integers(0, len(AREA_CODES), size)]
-        subscriber = rng.integers(0, 100_000_000, size)
-        city_index = rng.integers(0, len(pools.cities), size)
+        city = rng.choice(len(places.CITY_NAMES), size, p=places.CITY_WEIGHTS)
+        # A relative registers some people with the relative's own contacts; they share the
+        # relative's family name more often than not, and the city.
+        relative = np.full(size, -1, dtype=np.int64)
+        registered = np.flatnonzero(rng.random(size) < rates.family_shared)
+        hosts = rng.integers(0, size, len(registered))
+        is_registered = np.zeros(size, dtype=bool)
+        is_registered[registered] = True
+        usable = (hosts != registered) & ~is_registered[hosts]
+        relative[registered[usable]] = hosts[usable]
+        has_relative = relative >= 0
+        same_family = has_relative & (rng.random(size) < 0.7)
+        family_surname[same_family] = family_surname[relative[same_family]]
+        two_surnames[same_family] &= (
+            pools.surname_cores[other_surname[same_family]]
+            != pools.surname_cores[family_surname[same_family]]
+        )
+        city[has_relative] = city[relative[has_relative]]
+        surnames = pa.array(pools.surnames, pa.string())
+        last_name = text.patched(
+            text.take(surnames, family_surname),
+            [
+                (
+                    np.flatnonzero(two_surnames),
+                    text.concat(
+                        text.take(surnames, other_surname[two_surnames]),
+                        " ",
+                        text.take(surnames, family_surname[two_surnames]),
+                    ),
+                )
+            ],
+        )
+        first = (slugs(pools.first_names), first_index)
+        first_word = (slugs([name.split(" ")[0] for name in pools.first_names]), first_index)
+        surname = (slugs(pools.surname_cores), family_surname)
+        local_parts = (
+            (first, ".", surname),
+            (first_word, ".", surname),
+            (first, surname),
+            (first_word, "_", surname),
+            (first,),
+        )
+        pattern = rng.choice(len(local_parts), size, p=[0.3, 0.25, 0.2, 0.1, 0.15])
+        replacements = []
+        for number, parts in enumerate(local_parts):
+            rows = np.flatnonzero(pattern == number)
+            pieces = [
+                part if isinstance(part, str) else text.take(part[0], part[1][rows])
+                for part in parts
+            ]
+            replacements.append((rows, text.concat(*pieces) if len(pieces) > 1 else pieces[0]))
+        locals_ = text.patched(pa.nulls(size, pa.string()), replacements)
+        domains = list(EMAIL_DOMAINS)
+        domain_index = rng.choice(len(domains), size, p=list(EMAIL_DOMAINS.values()))
+        emails = unique_emails(locals_, pick(domains, domain_index))
+
+        area = places.CITY_AREA_CODES[city]
+        states = places.CITY_STATES[city]
+        origin = rng.choice(len(places.CITY_NAMES), size, p=places.CITY_WEIGHTS)
+        moved = (
+            (rng.random(size) < rates.moved_area_code)
+            & (places.CITY_STATES[origin] != states)
+            & ~has_relative
+        )
+        mobile_area = np.where(moved, places.CITY_AREA_CODES[origin], area)
+        changed = rng.random(size) < rates.phone_changed
+        whatsapp_differs = rng.random(size) < rates.whatsapp_differs
+        clinic = rng.random(size) < rates.second_phone
+        # Every number is someone's alone: mobiles 9 6000-0000 to 9 9999-9999, landlines
+        # 2000-0000 to 5999-9999.
+        n_mobiles = size + int(changed.sum()) + int(whatsapp_differs.sum())
+        mobile_numbers = distinct_numbers(rng, n_mobiles, 6 * 10**7, 10**8)
+        mobile_base = mobile_area * 10**9 + 9 * 10**8
+        mobile = mobile_base + mobile_numbers[:size]
+        old_mobile = np.zeros(size, dtype=np.int64)
+        old_mobile[changed] = mobile_base[changed] + mobile_numbers[size : size + changed.sum()]
+        whatsapp = mobile.copy()
+        whatsapp[whatsapp_differs] = (
+            mobile_base[whatsapp_differs] + mobile_numbers[size + changed.sum() :]
+        )
+        clinic_phone = np.zeros(size, dtype=np.int64)
+        clinic_phone[clinic] = area[clinic] * 10**8 + distinct_numbers(
+            rng, int(clinic.sum()), 2 * 10**7, 6 * 10**7
+        )
+        changed_at = later(rng, acquired_ms, 400 * DAY_MS, self.as_of_ms) + DAY_MS
         interest = np.where(rng.random(size) < 0.55, 0, 1)
         cpf = rng.integers(0, 10**11, size)
+        self.name_indices = (first_index, family_surname)
+        self.person_contacts = PersonContacts(
+            email=emails,
+            work_email=pa.nulls(size, pa.string()),  # known once the companies are
+            mobile=mobile,
+            clinic=clinic_phone,
+            whatsapp=whatsapp,
+            old_mobile=old_mobile,
+            changed_at_ms=np.where(changed, changed_at, 0),
+            relative=relative,
+        )
         self.person_table = pa.table(
             {
                 "person_id": person_ids,
                 "first_name": pick(pools.first_names, first_index),
-                "last_name": pick(pools.last_names, last_index),
+                "last_name": last_name,
+                "gender": pick(("male", "female"), pools.first_female[first_index].astype(int)),
                 "email": emails,
+                "phone_e164": e164(mobile),
+                "whatsapp_e164": e164(whatsapp),
+                "clinic_phone_e164": e164(clinic_phone),
+                "old_phone_e164": e164(old_mobile),
+                "phone_changed_at_ms": nullable_int(changed_at, changed),
+                "relative_person_id": nullable_int(relative + 1, has_relative),
+                "city": pick(places.CITY_NAMES, city),
+                "state": pick(places.CITY_STATES, city),
                 "area_code": area.astype(np.int64),
-                "phone_subscriber": subscriber,
-                "phone_e164": text.concat(
-                    "+55", text.decimal(area), "9", text.zero_padded(subscriber, 8)
-                ),
-                "city": pick(pools.cities, city_index),
-                "state": state_of(area),
+                "phone_area_code": mobile_area.astype(np.int64),
                 "acquisition_channel": pick(CHANNELS, channel_index),
                 "acquired_at_ms": acquired_ms,
                 "interest": pick(INTERESTS, interest),
@@ -352,27 +488,21 @@ class WorldBuilder:
         size = max(5, self.contacts_wanted // 20)
         specialties = list(SPECIALTIES)
         specialty = rng.integers(0, len(specialties), size)
-        first_index = rng.integers(0, len(pools.first_names), size)
-        last_index = rng.integers(0, len(pools.last_names), size)
+        first_index = rng.choice(len(pools.first_names), size, p=pools.first_weights)
+        last_index = rng.choice(len(pools.surnames), size, p=pools.surname_weights)
         first = pick(pools.first_names, first_index)
-        last = pick(pools.last_names, last_index)
+        last = pick(pools.surnames, last_index)
         company_ids = np.arange(1, size + 1)
         names = text.concat("Clínica Dr(a). ", first, " ", last)
-        # ascii_slug("First Last") without its dots is the two names' slugs without theirs.
-        first_slugs = pa.array(
-            [ascii_slug(name).replace(".", "") for name in pools.first_names], pa.string()
-        )
-        last_slugs = pa.array(
-            [ascii_slug(name).replace(".", "") for name in pools.last_names], pa.string()
-        )
         domains = text.concat(
-            text.take(first_slugs, first_index),
-            text.take(last_slugs, last_index),
+            text.take(slugs(pools.first_names), first_index),
+            text.take(slugs(pools.surnames), last_index),
             text.decimal(company_ids),
             ".com.br",
         )
-        area = AREA_CODES[rng.integers(0, len(AREA_CODES), size)]
-        city = pick(pools.cities, rng.integers(0, len(pools.cities), size))
+        city_index = rng.choice(len(places.CITY_NAMES), size, p=places.CITY_WEIGHTS)
+        area = places.CITY_AREA_CODES[city_index]
+        city = pick(places.CITY_NAMES, city_index)
         created = self.as_of_ms - rng.integers(200 * DAY_MS, 900 * DAY_MS, size)
         truth = pa.table(
             {
@@ -411,9 +541,8 @@ class WorldBuilder:
         )
         log.add("specialty_variant", variant)
         phone_log = DefectLog(total)
-        phones = format_phones(
-            rng, area[source_rows], rng.integers(0, 10**8, total), rates, phone_log
-        )
+        landline = area[source_rows] * 10**8 + rng.integers(2 * 10**7, 6 * 10**7, total)
+        phones = format_phones(rng, landline, rates, phone_log)
         log.absorb(phone_log)
         ids = text.decimal(np.arange(101, 101 + total))
         created_records = created[source_rows] + np.where(duplicate, 30 * DAY_MS, 0)
@@ -432,7 +561,7 @@ class WorldBuilder:
                 "domain": record_domains,
                 "phone": phones,
                 "city": city.take(source),
-                "state": state_of(area[source_rows]),
+                "state": pick(places.CITY_STATES, city_index[source_rows]),
                 "country": constant("Brasil", total, pa.string()),
                 "industry": constant("HOSPITAL_HEALTH_CARE", total, pa.string()),
                 "website": text.concat("https://www.", record_domains),
@@ -445,7 +574,30 @@ class WorldBuilder:
         self.truth.append(
             truth_table("hubspot", "companies", ids, None, company_ids[source_rows], log)
         )
+        self._work_emails(domains)
         return Companies(truth, records)
+
+    def _work_emails(self, company_domains: pa.Array) -> None:
+        """Each person's clinic, and for some an address there: ana.silva@clinic (ana.silva2
+        when the clinic already has an Ana Silva)."""
+        rng, pools = self.rng, self.pools
+        size = self.person_table.num_rows
+        self.company_of_person = rng.integers(0, len(company_domains), size)
+        rows = np.flatnonzero(rng.random(size) < self.rates.work_email)
+        first_index, surname_index = self.name_indices
+        first_word = slugs([name.split(" ")[0] for name in pools.first_names])
+        emails = unique_emails(
+            text.concat(
+                text.take(first_word, first_index[rows]),
+                ".",
+                text.take(slugs(pools.surname_cores), surname_index[rows]),
+            ),
+            text.take(company_domains, self.company_of_person[rows]),
+        )
+        work_email = text.patched(pa.nulls(size, pa.string()), [(rows, emails)])
+        self.person_contacts.work_email = work_email
+        position = self.person_table.schema.get_field_index("email") + 1
+        self.person_table = self.person_table.add_column(position, "work_email", work_email)
 
     def contacts(self, companies: Companies) -> Contacts:
         self._start("contacts")
@@ -461,27 +613,39 @@ class WorldBuilder:
         log.add("duplicate_record", duplicate & ~near)
         log.add("near_duplicate_record", near)
 
-        people = persons.take(pa.array(person_row))
-        first = people.column("first_name").combine_chunks()
-        last = people.column("last_name").combine_chunks()
-        email = people.column("email").combine_chunks()
-
-        accents = choose(rng, size, rates.name_accents) | (near & (rng.random(size) < 0.3))
-        first = text.mapped(first, accents, lambda value, _: strip_accents(value))
-        log.add("name_accents", accents)
-        typos = choose(rng, size, rates.name_typo) | (near & (rng.random(size) < 0.3))
-        first = text.mapped(first, typos, typo)
-        log.add("name_typo", typos)
+        people = persons.select(
+            [
+                "person_id",
+                "first_name",
+                "last_name",
+                "acquired_at_ms",
+                "city",
+                "state",
+                "acquisition_channel",
+            ]
+        ).take(pa.array(person_row))
+        first, last = name_defects(
+            rng,
+            self.pools,
+            people.column("first_name").combine_chunks(),
+            people.column("last_name").combine_chunks(),
+            rates,
+            log,
+            near,
+        )
         no_last = choose(rng, size, rates.missing_last_name)
         last = text.null_where(last, no_last)
         log.add("missing_last_name", no_last)
 
-        company_of_person = rng.integers(0, companies.truth.num_rows, persons.num_rows)
-        company_index = company_of_person[person_row]
+        acquired = column(people, "acquired_at_ms")
+        created = np.where(duplicate, later(rng, acquired, 60 * DAY_MS, self.as_of_ms), acquired)
+        points = self.person_contacts
+        chosen = choose_contacts(rng, points, person_row, created, "hubspot")
+        company_index = self.company_of_person[person_row]
         shared = choose(rng, size, rates.shared_email)
         company_domains = companies.truth.column("domain").combine_chunks()
-        email = text.patched(
-            email,
+        identity = text.patched(
+            chosen.email_identity(points),
             [
                 (
                     np.flatnonzero(shared),
@@ -489,31 +653,47 @@ class WorldBuilder:
                 )
             ],
         )
+        email_kind = np.where(shared, EMAIL_KINDS.index("front_desk"), chosen.email_kind)
         log.add("shared_email", shared)
-        messy = (
-            choose(rng, size, rates.email_case_space) | (near & (rng.random(size) < 0.5))
-        ) & ~shared
-        email = text.mapped(email, messy, messy_email)
-        log.add("email_case_space", messy)
-        invalid = choose(rng, size, rates.invalid_email) & ~shared & ~messy
-        email = text.mapped(email, invalid, invalid_email)
-        log.add("invalid_email", invalid)
-        missing = choose(rng, size, rates.missing_email) & ~shared & ~invalid & ~messy
-        email = text.null_where(email, missing)
+        missing = choose(rng, size, rates.missing_email) & ~shared
+        identity = text.null_where(identity, missing)
+        email_kind = np.where(missing, NONE, email_kind)
         log.add("missing_email", missing)
+        email = email_defects(rng, identity, ~shared, rates, log, near)
 
-        phones = format_phones(
-            rng, column(people, "area_code"), column(people, "phone_subscriber"), rates, log
+        mobilephone = format_phones(rng, chosen.phone, rates, log)
+        # HubSpot's `phone`: the clinic's number for many who have one, else often the mobile.
+        person_clinic = points.clinic[person_row]
+        use_clinic = (
+            (person_clinic > 0)
+            & (chosen.phone_kind != PHONE_KINDS.index("clinic"))
+            & (rng.random(size) < 0.6)
         )
-        acquired = column(people, "acquired_at_ms")
-        created = np.where(duplicate, later(rng, acquired, 60 * DAY_MS, self.as_of_ms), acquired)
+        copy_mobile = ~use_clinic & (rng.random(size) < 0.5)
+        clinic_log = DefectLog(size)
+        clinic_text = format_phones(rng, np.where(use_clinic, person_clinic, 0), rates, clinic_log)
+        log.absorb(clinic_log, prefix="second_")
+        second_phone = pc.if_else(
+            pa.array(use_clinic), clinic_text, text.null_where(mobilephone, ~copy_mobile)
+        )
+        identities = Identities(
+            identity,
+            email_kind,
+            chosen.phone,
+            chosen.phone_kind,
+            np.where(use_clinic, person_clinic, np.where(copy_mobile, chosen.phone, 0)),
+            np.where(
+                use_clinic,
+                PHONE_KINDS.index("clinic"),
+                np.where(copy_mobile, chosen.phone_kind, NONE),
+            ).astype(np.int8),
+        )
         order = np.argsort(created, kind="stable")
         modified = later(rng, created, 120 * DAY_MS, self.as_of_ms)
         id_numbers = np.empty(size, dtype=np.int64)
         id_numbers[order] = np.arange(1001, 1001 + size)
         archived = choose(rng, size, rates.archived) & ~duplicate
         log.add("archived", archived)
-        with_phone = rng.random(size) < 0.5
         lifecycle = rng.integers(0, len(LIFECYCLE_STAGES), size)
         lead_status = rng.integers(0, len(LEAD_STATUSES), size)
         consent = rng.random(size) < 0.8
@@ -551,6 +731,7 @@ class WorldBuilder:
             column(people, "person_id")[merged_rows],
             None,
             log.take(merged_rows),
+            identities.take(merged_rows),
         )
         merged_away = merged_away.set_column(
             5, "in_source", constant(False, len(merged_rows), pa.bool_())
@@ -578,8 +759,8 @@ class WorldBuilder:
                 "firstname": first.take(kept),
                 "lastname": last.take(kept),
                 "email": email.take(kept),
-                "phone": text.null_where(phones, ~with_phone).take(kept),
-                "mobilephone": phones.take(kept),
+                "phone": second_phone.take(kept),
+                "mobilephone": mobilephone.take(kept),
                 "city": people.column("city").take(kept),
                 "state": people.column("state").take(kept),
                 "lifecyclestage": pick(LIFECYCLE_STAGES, lifecycle[keep]),
@@ -593,7 +774,11 @@ class WorldBuilder:
             }
         )
         person_id = column(people, "person_id")[keep]
-        self.truth.append(truth_table("hubspot", "contacts", ids, person_id, None, log.take(keep)))
+        self.truth.append(
+            truth_table(
+                "hubspot", "contacts", ids, person_id, None, log.take(keep), identities.take(keep)
+            )
+        )
         self.truth.append(merged_away)
         return Contacts(records, person_id, company_index[keep], n_persons)
 
@@ -704,82 +889,204 @@ class WorldBuilder:
         return Deals(deals, associations, person_id, deal_company)
 
     def hotmart(self) -> Hotmart:
+        """Sales as a small course business has them: most buyers buy once or twice, a few
+        loyal ones a dozen times or more (subscriptions recur monthly), the same course
+        rarely twice; refunds and chargebacks only of approved sales, within the warranty.
+
+        Each checkout (a course bought, or a subscription taken) carries the buyer's data
+        once; a subscription's monthly charges repeat its checkout's data.
+        """
         self._start("hotmart")
         rng, rates, persons = self.rng, self.rates, self.person_table
-        n_hubspot_persons, contacts = self.n_hubspot_persons, self.contacts_wanted
-        size = max(1, contacts // 2)
+        n_hubspot_persons = self.n_hubspot_persons
         hubspot_buyers = rng.choice(
-            n_hubspot_persons, size=max(1, n_hubspot_persons // 3), replace=False
+            n_hubspot_persons, size=max(1, n_hubspot_persons // 8), replace=False
         )
-        hotmart_only = np.arange(n_hubspot_persons, n_hubspot_persons + max(1, contacts // 5))
-        hotmart_only = hotmart_only[hotmart_only < persons.num_rows]
-        buyer_pool = np.concatenate([hubspot_buyers, hotmart_only])
-        # A few loyal buyers buy again and again (repeat purchases drive LTV).
-        popularity = rng.pareto(1.5, len(buyer_pool)) + 1
-        buyer_rows = buyer_pool[rng.choice(len(buyer_pool), size, p=popularity / popularity.sum())]
-        people = persons.take(pa.array(buyer_rows))
-        person_id = column(people, "person_id")
-        # PRODUCTS lists the four ilpi products, then the four estetica ones.
-        line_start = np.where(_is_ilpi(people), 0, 4)
-        product_pick = rng.integers(0, 4, size)
-        product = line_start + product_pick
-        statuses = list(HOTMART_STATUSES)
-        status_weights = np.array(list(HOTMART_STATUSES.values()))
-        status = rng.choice(len(statuses), size, p=status_weights / status_weights.sum())
-        order_date = later(rng, column(people, "acquired_at_ms"), 300 * DAY_MS, self.as_of_ms)
-        paid = np.isin(status, [statuses.index(name) for name in PAID_STATUSES])
-        approved = order_date + rng.integers(0, 3 * DAY_MS, size)
-        list_price = np.array([item[3] for item in PRODUCTS])[product]
-        price = list_price * np.where(rng.random(size) < 0.2, 0.8, 1)
-        # 14 digits from 10**13 on, like HP17715690036014.
+        hotmart_only = np.arange(n_hubspot_persons, n_hubspot_persons + self.n_hotmart_only)
+        buyers = np.concatenate([hubspot_buyers, hotmart_only])
+        n_buyers = len(buyers)
+        acquired = column(persons, "acquired_at_ms")[buyers]
+        ilpi = pc.equal(persons.column("interest"), "ilpi").to_numpy(zero_copy_only=False)[buyers]
+
+        loyal = rng.random(n_buyers) < 0.03
+        courses = np.minimum(rng.geometric(0.65, n_buyers), 4)
+        courses[loyal] = np.minimum(2 + rng.geometric(0.3, int(loyal.sum())), MAX_LOYAL_COURSES)
+        subscribes = rng.random(n_buyers) < np.where(loyal, 0.6, 0.05)
+        months = np.where(
+            subscribes, np.minimum(rng.geometric(np.where(loyal, 0.1, 0.3)), MAX_MONTHS), 0
+        )
+        # Courses without repetition, weighted by popularity and by the buyer's line
+        # (Efraimidis-Spirakis: the smallest exponential keys over the weights).
+        line_match = (
+            np.array([course.line == "ilpi" for course in COURSES])[None, :] == ilpi[:, None]
+        )
+        popularity = np.array([course.popularity for course in COURSES])[None, :]
+        keys = rng.exponential(size=(n_buyers, len(COURSES))) / (
+            popularity * np.where(line_match, 1.0, 0.05)
+        )
+        ranked = np.argsort(keys, axis=1, kind="stable")
+        course_buyer = np.repeat(np.arange(n_buyers), courses)
+        rank = np.arange(len(course_buyer)) - np.repeat(np.cumsum(courses) - courses, courses)
+        course = ranked[course_buyer, rank]
+        again = (rank > 0) & (rng.random(len(rank)) < 0.03)
+        course[again] = ranked[course_buyer[again], 0]
+        gaps = np.where(
+            rank == 0,
+            0,
+            rng.exponential(75 * DAY_MS, len(rank)).astype(np.int64),
+        )
+        first_order = later(rng, acquired, 120 * DAY_MS, self.as_of_ms)
+        course_order = first_order[course_buyer] + _cumulative_by_group(gaps, courses)
+
+        subscription_buyers = np.flatnonzero(months > 0)
+        subscription_product = np.where(ilpi[subscription_buyers], 0, 1)
+        subscription_start = later(rng, acquired[subscription_buyers], 200 * DAY_MS, self.as_of_ms)
+
+        # Checkouts: every course sale, then every subscription's first charge.
+        checkout_buyer = np.concatenate([course_buyer, subscription_buyers])
+        checkout_product = np.concatenate([course, len(COURSES) + subscription_product]).astype(
+            np.int64
+        )
+        checkout_order = np.concatenate([course_order, subscription_start])
+        n_checkouts = len(checkout_buyer)
+        people_rows = buyers[checkout_buyer]
+        people = persons.select(
+            ["person_id", "first_name", "last_name", "acquisition_channel", "cpf", "city", "state"]
+        ).take(pa.array(people_rows))
+        log = DefectLog(n_checkouts)
+        first, last = name_defects(
+            rng,
+            self.pools,
+            people.column("first_name").combine_chunks(),
+            people.column("last_name").combine_chunks(),
+            rates,
+            log,
+        )
+        names = pc.utf8_trim_whitespace(text.concat(first, " ", pc.fill_null(last, "")))
+        caps = choose(rng, n_checkouts, rates.name_all_caps)
+        names = pc.if_else(pa.array(caps), pc.utf8_upper(names), names)
+        log.add("name_all_caps", caps)
+        points = self.person_contacts
+        chosen = choose_contacts(rng, points, people_rows, checkout_order, "hotmart")
+        identity = chosen.email_identity(points)
+        email = email_defects(rng, identity, np.ones(n_checkouts, dtype=bool), rates, log)
+        cellphone = format_phones(rng, chosen.phone, rates, log)
+        identities = Identities(
+            identity,
+            chosen.email_kind,
+            chosen.phone,
+            chosen.phone_kind,
+            np.zeros(n_checkouts, dtype=np.int64),
+            np.full(n_checkouts, NONE, dtype=np.int8),
+        )
+        # Hotmart knows a buyer by account: a person's work email is another account.
+        person_ids = column(people, "person_id")
+        account = person_ids * 2 + (chosen.email_kind == EMAIL_KINDS.index("work"))
+        ucodes = hotmart_ucodes(rng, account)
+
+        # Sales: each checkout once, and a subscription's later months after it.
+        charges = np.concatenate([np.ones(len(course_buyer), dtype=np.int64), months[months > 0]])
+        checkout_of_sale = np.repeat(np.arange(n_checkouts), charges)
+        month_number = np.arange(len(checkout_of_sale)) - np.repeat(
+            np.cumsum(charges) - charges, charges
+        )
+        is_subscription = checkout_product[checkout_of_sale] >= len(COURSES)
+        order_date = (
+            checkout_order[checkout_of_sale]
+            + month_number * 30 * DAY_MS
+            + rng.integers(0, 3_600_000, len(checkout_of_sale)) * (month_number > 0)
+        )
+        kept = np.flatnonzero(order_date < self.as_of_ms)
+        kept = kept[np.argsort(order_date[kept], kind="stable")]
+        checkout_of_sale, month_number = checkout_of_sale[kept], month_number[kept]
+        is_subscription, order_date = is_subscription[kept], order_date[kept]
+        size = len(kept)
+        product = checkout_product[checkout_of_sale]
+
+        payment_type = rng.choice(len(PAYMENT_TYPES), size, p=PAYMENT_TYPE_SHARES)
+        payment_type[is_subscription] = 0  # a subscription charges a card
+        status_names = list(UNPAID_STATUSES)
+        unpaid = rng.random(size) < UNPAID_SHARE
+        unpaid_status = rng.choice(
+            len(status_names), size, p=np.array(list(UNPAID_STATUSES.values()))
+        )
+        delay = np.where(
+            payment_type == PAYMENT_TYPES.index("BILLET"),
+            rng.integers(DAY_MS // 2, 3 * DAY_MS, size),
+            rng.integers(1_000, 600_000, size),
+        )
+        approved = np.minimum(order_date + delay, self.as_of_ms - 1)
+        warranty_days = np.array([item.warranty_days for item in PRODUCTS])[product]
+        warranty = np.where(unpaid, order_date, approved) + warranty_days * DAY_MS
+        roll = rng.random(size)
+        status = np.where(warranty > self.as_of_ms, "APPROVED", "COMPLETE").astype(object)
+        status[roll < REFUND_SHARE + CHARGEBACK_SHARE + PARTIAL_REFUND_SHARE] = "PARTIALLY_REFUNDED"
+        status[roll < REFUND_SHARE + CHARGEBACK_SHARE] = "CHARGEBACK"
+        status[roll < REFUND_SHARE] = "REFUNDED"
+        status[unpaid] = np.array(status_names, dtype=object)[unpaid_status[unpaid]]
+        billet = payment_type == PAYMENT_TYPES.index("BILLET")
+        status[unpaid & (status == "PRINTED_BILLET") & ~billet] = "CANCELLED"
+        status_text = pa.array(status.tolist(), pa.string())
+        list_price = np.array([item.price for item in PRODUCTS])[product]
+        price = np.round(list_price * np.where(rng.random(size) < 0.2, 0.8, 1), 2)
         transaction_numbers = rng.choice(10**13, size=size, replace=False) + 10**13
         transactions = text.concat("HP", text.decimal(transaction_numbers))
-        salt = int(rng.integers(0, 2**62))
-        ucodes = hotmart_ucodes(salt, person_id)
-        log = DefectLog(size)
-        messy = choose(rng, size, rates.email_case_space)
-        email = text.mapped(people.column("email").combine_chunks(), messy, messy_email)
-        log.add("email_case_space", messy)
-        product_ids = np.array([item[0] for item in PRODUCTS], dtype=np.int64)[product]
-        product_names = pick([item[1] for item in PRODUCTS], product)
-        buyer_names = text.concat(people.column("first_name"), " ", people.column("last_name"))
-        payment_method = rng.integers(0, len(PAYMENT_TYPES), size)
-        payment_type = rng.integers(0, len(PAYMENT_TYPES), size)
-        installments = rng.integers(1, 13, size)
+        installments = np.where(
+            (payment_type == PAYMENT_TYPES.index("CREDIT_CARD")) & ~is_subscription,
+            rng.choice([1, 1, 1, 2, 3, 4, 6, 10, 12], size),
+            1,
+        )
+        product_ids = np.array([item.product_id for item in PRODUCTS], dtype=np.int64)[product]
+        product_names = pick([item.name for item in PRODUCTS], product)
+        sale_rows = pa.array(checkout_of_sale)
+        buyer_names = names.take(sale_rows)
+        buyer_emails = email.take(sale_rows)
+        sale_ucodes = ucodes.take(sale_rows)
+        tracking = people.column("acquisition_channel").take(sale_rows)
         sales = pa.table(
             {
                 "transaction": transactions,
                 "product_id": product_ids,
                 "product_name": product_names,
-                "product_line": pick([item[2] for item in PRODUCTS], product),
-                "buyer_ucode": ucodes,
+                "product_line": pick([item.line for item in PRODUCTS], product),
+                "buyer_ucode": sale_ucodes,
                 "buyer_name": buyer_names,
-                "buyer_email": email,
+                "buyer_email": buyer_emails,
                 "producer_ucode": constant(PRODUCER_UCODE, size, pa.string()),
                 "producer_name": constant(PRODUCER_NAME, size, pa.string()),
-                "status": pick(statuses, status),
+                "status": status_text,
                 "order_date": order_date,
-                "approved_date": nullable_int(approved, paid),
-                "warranty_expire_date": order_date + 7 * DAY_MS,
-                "price_value": np.round(price, 2),
+                "approved_date": nullable_int(approved, ~unpaid),
+                "warranty_expire_date": warranty,
+                "price_value": price,
                 "price_currency": constant("BRL", size, pa.string()),
-                "payment_method": pick(PAYMENT_TYPES, payment_method),
+                "payment_method": pick(PAYMENT_TYPES, payment_type),
                 "payment_type": pick(PAYMENT_TYPES, payment_type),
                 "installments_number": installments,
-                "is_subscription": constant(False, size, pa.bool_()),
-                "recurrency_number": pa.nulls(size),
+                "is_subscription": is_subscription,
+                "recurrency_number": nullable_int(month_number + 1, is_subscription),
                 "commission_as": constant("PRODUCER", size, pa.string()),
                 "tracking_source": constant("HOTMART", size, pa.string()),
-                "tracking_source_sck": pc.utf8_lower(people.column("acquisition_channel")),
+                "tracking_source_sck": pc.utf8_lower(tracking),
                 "tracking_external_code": pa.nulls(size),
-                "offer_code": text.concat("oferta", text.decimal(product_pick + 1)),
+                "offer_code": text.concat("oferta", text.decimal(product % 4 + 1)),
                 "offer_payment_mode": constant("INVOICE", size, pa.string()),
                 "hotmart_fee_total": np.round(price * 0.099 + 1, 2),
                 "hotmart_fee_currency": constant("BRL", size, pa.string()),
             }
         )
-        cellphones = _people_phones(rng, people, rates, log)
-        self.truth.append(truth_table("hotmart", "sales", transactions, person_id, None, log))
+        sale_people = people.take(sale_rows)
+        self.truth.append(
+            truth_table(
+                "hotmart",
+                "sales",
+                transactions,
+                column(sale_people, "person_id"),
+                None,
+                log.take(checkout_of_sale),
+                identities.take(checkout_of_sale),
+            )
+        )
 
         def users(role, ucode, name, email, cellphone, document, city, state) -> pa.Table:
             return pa.table(
@@ -803,15 +1110,15 @@ class WorldBuilder:
                 }
             )
 
-        buyers = users(
+        buyer_users = users(
             "BUYER",
-            ucodes,
+            sale_ucodes,
             buyer_names,
-            email,
-            cellphones,
-            people.column("cpf"),
-            people.column("city"),
-            people.column("state"),
+            buyer_emails,
+            cellphone.take(sale_rows),
+            sale_people.column("cpf"),
+            sale_people.column("city"),
+            sale_people.column("state"),
         )
         no_text = pa.nulls(size, pa.string())
         producers = users(
@@ -832,9 +1139,9 @@ class WorldBuilder:
         users_table = pa.table(
             {
                 name: pa.chunked_array(
-                    [*buyers.column(name).chunks, *producers.column(name).chunks]
+                    [*buyer_users.column(name).chunks, *producers.column(name).chunks]
                 ).take(interleaved)
-                for name in buyers.column_names
+                for name in buyer_users.column_names
             }
         )
         return Hotmart(sales, users_table)
@@ -845,17 +1152,63 @@ class WorldBuilder:
         n_hubspot_persons = self.n_hubspot_persons
         size = max(1, int(self.contacts_wanted * 0.4))
         from_hubspot = rng.choice(n_hubspot_persons, size=int(size * 0.6), replace=False)
-        others = np.arange(n_hubspot_persons, persons.num_rows)
-        rest = rng.choice(others, size=min(size - len(from_hubspot), len(others)), replace=False)
-        rows = np.concatenate([from_hubspot, rest])
+        manychat_only = np.arange(persons.num_rows - self.n_manychat_only, persons.num_rows)
+        hotmart_only = np.arange(n_hubspot_persons, n_hubspot_persons + self.n_hotmart_only)
+        wanted = max(0, size - len(from_hubspot) - len(manychat_only))
+        from_hotmart = rng.choice(hotmart_only, size=min(wanted, len(hotmart_only)), replace=False)
+        rows = np.concatenate([from_hubspot, from_hotmart, manychat_only])
         size = len(rows)
-        people = persons.take(pa.array(rows))
+        people = persons.select(
+            ["person_id", "first_name", "last_name", "gender", "acquired_at_ms", "interest"]
+        ).take(pa.array(rows))
         log = DefectLog(size)
-        missing = rng.random(size) < 0.4
-        email = text.null_where(people.column("email").combine_chunks(), missing)
-        log.add("missing_email", missing)
-        whatsapp = _people_phones(rng, people, rates, log)
         subscribed = later(rng, column(people, "acquired_at_ms"), 60 * DAY_MS, self.as_of_ms)
+
+        first, last = name_defects(
+            rng,
+            self.pools,
+            people.column("first_name").combine_chunks(),
+            people.column("last_name").combine_chunks(),
+            rates,
+            log,
+        )
+        female = pc.equal(people.column("gender"), "female").to_numpy(zero_copy_only=False)
+        profile = whatsapp_profile_names(rng, first, last, female, rates, log)
+        # ManyChat splits the WhatsApp profile name at its first space.
+        parts = pc.extract_regex(profile, r"^(?P<first>\S*)(?: (?P<rest>.*))?$")
+        first_name = pc.struct_field(parts, "first")
+        rest = pc.struct_field(parts, "rest")
+        last_name = pc.if_else(pc.equal(rest, ""), pa.scalar(None, pa.string()), rest)
+        points = self.person_contacts
+        chosen = choose_contacts(rng, points, rows, subscribed, "manychat")
+        identity = chosen.email_identity(points)
+        missing = rng.random(size) < rates.manychat_missing_email
+        identity = text.null_where(identity, missing)
+        email_kind = np.where(missing, NONE, chosen.email_kind)
+        log.add("missing_email", missing)
+        email = email_defects(rng, identity, ~missing, rates, log)
+        no_phone = rng.random(size) < rates.manychat_missing_phone
+        phone_number = np.where(no_phone, 0, chosen.phone)
+        log.add("missing_phone", no_phone)
+        phone = format_phones(rng, phone_number, rates, log)
+        # WhatsApp's own number, clean as WhatsApp gives it; accounts older than Brazil's
+        # ninth digit still lack it.
+        whatsapp_number, whatsapp_kind = whatsapp_numbers(points, rows, subscribed, chosen)
+        no_ninth = choose(rng, size, rates.phone_missing_ninth_digit)
+        whatsapp = text.patched(
+            e164(whatsapp_number),
+            [(np.flatnonzero(no_ninth), e164(_without_ninth_digit(whatsapp_number[no_ninth])))],
+        )
+        log.add("whatsapp_missing_ninth_digit", no_ninth)
+        identities = Identities(
+            identity,
+            email_kind,
+            phone_number,
+            np.where(no_phone, NONE, chosen.phone_kind).astype(np.int8),
+            whatsapp_number,
+            whatsapp_kind,
+        )
+
         last_interaction = later(rng, subscribed, 200 * DAY_MS, self.as_of_ms)
         tag_sets = [
             ";".join(MANYCHAT_TAGS[line][: 1 + count]) for line in INTERESTS for count in range(3)
@@ -863,7 +1216,6 @@ class WorldBuilder:
         line_index = np.where(_is_ilpi(people), 0, 1)
         tags = pick(tag_sets, line_index * 3 + rng.integers(0, 3, size))
         ids = text.decimal(rng.choice(9 * 10**15, size, replace=False) + 10**15)
-        gender = rng.random(size) < 0.6
         optin_phone = rng.random(size) < 0.9
         optin_whatsapp = rng.random(size) < 0.85
         last_seen = brasilia_iso(last_interaction)
@@ -871,14 +1223,14 @@ class WorldBuilder:
             {
                 "id": ids,
                 "page_id": constant("1234567890123456", size, pa.string()),
-                "first_name": people.column("first_name"),
-                "last_name": people.column("last_name"),
-                "name": text.concat(people.column("first_name"), " ", people.column("last_name")),
-                "gender": pick(("male", "female"), gender.astype(np.int64)),
+                "first_name": first_name,
+                "last_name": last_name,
+                "name": profile,
+                "gender": people.column("gender"),
                 "locale": constant("pt_BR", size, pa.string()),
                 "timezone": constant("UTC-03", size, pa.string()),
                 "email": email,
-                "phone": whatsapp,
+                "phone": phone,
                 "whatsapp_phone": whatsapp,
                 "optin_email": ~missing,
                 "optin_phone": optin_phone,
@@ -890,23 +1242,26 @@ class WorldBuilder:
             }
         )
         person_id = column(people, "person_id")
-        self.truth.append(truth_table("manychat", "subscribers", ids, person_id, None, log))
-        return ManyChat(subscribers, person_id)
+        truth = truth_table("manychat", "subscribers", ids, person_id, None, log, identities)
+        self.truth.append(truth)
+        return ManyChat(subscribers, person_id, truth)
 
 
-def hotmart_ucodes(salt: int, person_ids: np.ndarray) -> pa.Array:
-    """A stable UUID-shaped buyer code per person, like Hotmart's `ucode`.
+def hotmart_ucodes(rng: np.random.Generator, accounts: np.ndarray) -> pa.Array:
+    """A random UUID-shaped code per distinct account, like Hotmart's buyer `ucode`: the
+    same account gets the same code in every sale."""
+    distinct, inverse = np.unique(accounts, return_inverse=True)
+    halves = [
+        pc.utf8_lpad(text.hexadecimal(rng.integers(0, 2**63, len(distinct)) * 2 + bit), 16, "0")
+        for bit in (0, 1)
+    ]
+    digits = pc.utf8_upper(text.concat(*halves))
+    pieces = [pc.utf8_slice_codeunits(digits, start, stop) for start, stop in UUID_GROUPS]
+    codes = pc.binary_join_element_wise(*pieces, "-")
+    return text.take(codes, inverse)
 
-    Hashed once per distinct buyer: loyal buyers appear in many sales.
-    """
-    distinct, inverse = np.unique(person_ids, return_inverse=True)
-    codes = [hotmart_ucode(salt, person_id) for person_id in distinct.tolist()]
-    return text.take(pa.array(codes, type=pa.string()), inverse)
 
-
-def hotmart_ucode(salt: int, person_id: int) -> str:
-    digest = hashlib.md5(f"{salt}:{person_id}".encode()).hexdigest().upper()
-    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
 
 
 def brasilia_iso(epoch_ms: np.ndarray) -> pa.Array:
@@ -914,11 +1269,36 @@ def brasilia_iso(epoch_ms: np.ndarray) -> pa.Array:
     return text.datetimes(epoch_ms - 3 * 3_600_000, "-03:00", milliseconds=False)
 
 
-def _people_phones(rng, people: pa.Table, rates, log: DefectLog) -> pa.Array:
-    """Each person's phone in one of the Brazilian shapes; its defects are added to `log`."""
-    phone_log = DefectLog(len(people))
-    phones = format_phones(
-        rng, column(people, "area_code"), column(people, "phone_subscriber"), rates, phone_log
+def whatsapp_numbers(
+    points: PersonContacts, rows, moments_ms, chosen
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each subscriber's WhatsApp number: their own (the old one before it changed), or the
+    relative's when a relative's phone signed them up."""
+    number = points.whatsapp[rows].copy()
+    kind = np.where(
+        number != points.mobile[rows], PHONE_KINDS.index("whatsapp"), PHONE_KINDS.index("personal")
+    ).astype(np.int8)
+    old = (
+        (points.old_mobile[rows] > 0)
+        & (number == points.mobile[rows])
+        & (moments_ms < points.changed_at_ms[rows])
     )
-    log.absorb(phone_log)
-    return phones
+    number[old] = points.old_mobile[rows][old]
+    kind[old] = PHONE_KINDS.index("old")
+    family = chosen.phone_kind == PHONE_KINDS.index("family")
+    number[family] = points.whatsapp[points.relative[rows][family]]
+    kind[family] = PHONE_KINDS.index("family")
+    return number, kind
+
+
+def _without_ninth_digit(national: np.ndarray) -> np.ndarray:
+    """A mobile's national number as registered before the ninth digit: DDD and 8 digits."""
+    return (national // 10**9) * 10**8 + national % 10**8
+
+
+def _cumulative_by_group(values: np.ndarray, group_sizes: np.ndarray) -> np.ndarray:
+    """Running sums of `values` restarting at each group (rows grouped consecutively)."""
+    total = np.cumsum(values)
+    starts = np.cumsum(group_sizes) - group_sizes
+    before = np.where(starts > 0, total[np.maximum(starts - 1, 0)], 0)
+    return total - np.repeat(before, group_sizes)

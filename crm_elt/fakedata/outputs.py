@@ -25,8 +25,10 @@ from crm_elt.dataset import (
     SANDBOX_DIR,
 )
 from crm_elt.fakedata import text
+from crm_elt.fakedata.contact_points import IDENTITY_COLUMNS
 from crm_elt.fakedata.defects import DefectLog, DefectRates, choose
 from crm_elt.fakedata.generate import (
+    TRUTH_SCHEMA,
     Companies,
     Contacts,
     Deals,
@@ -158,11 +160,32 @@ def write_world(
     truth.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     builder = WorldBuilder(seed, contacts, as_of, rates)
+    # The truth of each table is written as soon as it is known, not held to the end.
+    truth_writer = pq.ParquetWriter(
+        truth / "records.parquet",
+        TRUTH_SCHEMA,
+        compression="snappy",
+        use_dictionary=[
+            "source",
+            "entity",
+            "defects",
+            "email_kind",
+            "phone_kind",
+            "second_phone_kind",
+        ],
+    )
+    counts["truth_records"] = 0
+
+    def flush_truth(*extra: pa.Table) -> None:
+        for table in [*builder.truth, *extra]:
+            truth_writer.write_table(table)
+            counts["truth_records"] += table.num_rows
+        builder.truth.clear()
 
     counts["marketing_spend_rows"] = _write_spend(
         builder.spend(), out / "input" / "marketing_spend"
     )
-    persons = builder.persons()
+    builder.persons()
 
     companies = builder.companies()
     counts["hubspot_companies"] = _write_parquet(
@@ -195,6 +218,7 @@ def write_world(
     )
     _write_json(sandbox / "hubspot_pipelines.json", {"deals": deal_pipelines()})
     del companies, contact_records, deals
+    flush_truth()
     _release_memory()
 
     hotmart = builder.hotmart()
@@ -206,6 +230,7 @@ def write_world(
         sandbox / "hotmart_sales_users.parquet",
     )
     del hotmart
+    flush_truth()
     _release_memory()
 
     manychat = builder.manychat()
@@ -216,15 +241,13 @@ def write_world(
     csv_truth = _write_manychat_csvs(manychat, out / "input" / "manychat", seed, rates)
     counts["manychat_csv_rows"] = csv_truth.num_rows
     del manychat
+    flush_truth(csv_truth)
+    truth_writer.close()
+    del csv_truth
     _release_memory()
 
-    counts["truth_persons"] = _write_parquet(
-        persons.drop_columns(["phone_subscriber"]), truth / "persons.parquet"
-    )
-    del persons
-    _release_memory()
-    records = pa.concat_tables([*builder.truth, csv_truth]).combine_chunks()
-    counts["truth_records"] = _write_parquet(records, truth / "records.parquet")
+    # The builder's table: later steps add what they learn (e.g. work emails).
+    counts["truth_persons"] = _write_parquet(builder.person_table, truth / "persons.parquet")
     return {name: counts[name] for name in COUNT_ORDER}
 
 
@@ -239,8 +262,32 @@ def _release_memory() -> None:
 
 def _write_parquet(table: pa.Table, path: Path) -> int:
     # No schema metadata: nobody reads it, and the files stay plain.
-    pq.write_table(table.replace_schema_metadata(None), path, compression="snappy")
+    pq.write_table(
+        table.replace_schema_metadata(None),
+        path,
+        compression="snappy",
+        use_dictionary=dictionary_columns(table),
+    )
     return table.num_rows
+
+
+DICTIONARY_SAMPLE = 10_000
+DICTIONARY_MAX_DISTINCT = 1_000
+
+
+def dictionary_columns(table: pa.Table) -> list[str]:
+    """The string columns worth dictionary-encoding: few distinct values in their first rows.
+
+    Building a dictionary for names, emails or ids costs more time than it saves space (the
+    writer gives up on it anyway), so those are written plain.
+    """
+    head = table.slice(0, DICTIONARY_SAMPLE)
+    return [
+        field.name
+        for field in table.schema
+        if pa.types.is_string(field.type)
+        and pc.count_distinct(head.column(field.name)).as_py() <= DICTIONARY_MAX_DISTINCT
+    ]
 
 
 def _write_json(path: Path, payload: object) -> None:
@@ -388,16 +435,27 @@ def _write_manychat_csvs(
         log = DefectLog(size)
         log.add("scientific_notation_id", scientific)
         log.add("multiline_cell", multiline)
-        truth_parts.append(
-            truth_table(
-                "manychat",
-                "subscribers_csv",
-                text.concat(f"{file_name}:", text.decimal(line_numbers)),
-                manychat.person_id[rows],
-                None,
-                log,
-            )
+        # A row carries its subscriber's data, so its data defects and contact points too.
+        subscriber_truth = manychat.truth.take(pa.array(rows))
+        csv_truth = truth_table(
+            "manychat",
+            "subscribers_csv",
+            text.concat(f"{file_name}:", text.decimal(line_numbers)),
+            manychat.person_id[rows],
+            None,
+            log,
         )
+        defects = pc.utf8_trim(
+            text.concat(subscriber_truth.column("defects"), ";", csv_truth.column("defects")),
+            characters=";",
+        )
+        csv_truth = csv_truth.set_column(
+            csv_truth.schema.get_field_index("defects"), "defects", defects
+        )
+        for name in IDENTITY_COLUMNS:
+            index = csv_truth.schema.get_field_index(name)
+            csv_truth = csv_truth.set_column(index, name, subscriber_truth.column(name))
+        truth_parts.append(csv_truth)
     return pa.concat_tables(truth_parts)
 
 

@@ -202,9 +202,10 @@ def test_an_invalid_email_is_evidence_but_not_a_rule_key(tmp_path):
     assert report.rule.recall == pytest.approx(4 / 6)
 
 
+@pytest.mark.parametrize("ninth", ["9", ""], ids=["mobile", "landline"])
 @pytest.mark.parametrize("shape", PHONE_SHAPES)
-def test_phone_key_reads_every_generated_shape(shape):
-    assert phone_key(shape.format(ddd="11", a="8765", b="4321")) == "1187654321"
+def test_phone_key_reads_every_generated_shape(shape, ninth):
+    assert phone_key(shape.format(ddd="11", n=ninth, a="8765", b="4321")) == "1187654321"
 
 
 @pytest.mark.parametrize(
