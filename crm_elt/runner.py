@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 
 from crm_elt.dataset import sandbox_path
+from crm_elt.identity.evaluate import PairwiseScore, evaluate_warehouse
 from crm_elt.logs import redact
 from crm_elt.mage_triggers import PIPELINE_UUID
 from crm_elt.settings import PROJECT_ROOT, Settings
@@ -53,6 +54,7 @@ class RunSummary:
     row_counts: list[tuple[str, int]]
     warehouse: Path
     log_file: Path | None = None
+    identity_score: PairwiseScore | None = None  # on a generated world: against its truth
 
 
 def step_line(line: str) -> str | None:
@@ -253,7 +255,11 @@ def run_end_to_end(
         run_log.close()
     with open_warehouse(settings, read_only=True) as con:
         counts = table_row_counts(con)
-    return RunSummary(time.monotonic() - started, counts, settings.warehouse_path, run_log.path)
+    truth = settings.data_dir / "truth"
+    score = evaluate_warehouse(settings.warehouse_path, truth) if truth.is_dir() else None
+    return RunSummary(
+        time.monotonic() - started, counts, settings.warehouse_path, run_log.path, score
+    )
 
 
 def format_summary(summary: RunSummary) -> str:
@@ -271,6 +277,12 @@ def format_summary(summary: RunSummary) -> str:
         else:
             detail = f"{total:,} rows in {len(tables)} tables"
         lines.append(f"  {schema.ljust(width)}  {detail}")
+    if (score := summary.identity_score) is not None:
+        lines.append(
+            f"Identity resolution against the generated truth: precision {score.precision:.4f}, "
+            f"recall {score.recall:.4f} over {score.identities:,} records "
+            "(python -m crm_elt evaluate)"
+        )
     if summary.log_file is not None:
         lines.append(f"Full log: {summary.log_file}")
     lines.append("Rows per table: .venv/bin/python -m crm_elt summary")

@@ -123,6 +123,11 @@ def test_run_prints_a_summary_with_rows_and_seconds(demo):
     assert re.search(r"^  raw_hubspot +[\d,]+ rows in \d+ tables$", output, re.MULTILINE)
     assert re.search(r"^  marts +fct_contacts_acquired_by_month [\d,]+", output, re.MULTILINE)
     assert re.search(r"^Done in \d+\.\d s\.$", output, re.MULTILINE)
+    assert re.search(
+        r"^Identity resolution against the generated truth: precision 0\.9\d+, recall 0\.9\d+",
+        output,
+        re.MULTILINE,
+    )
 
 
 def test_run_prints_one_line_per_step_and_keeps_the_rest_in_its_log(demo):
