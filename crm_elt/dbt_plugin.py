@@ -8,6 +8,9 @@ profiles.yml lists this module under `plugins`, so every connection dbt opens ha
                                           is_role_address, problem)
     name_key(name)              -> varchar
     split_full_name(name)       -> struct(first_name, last_name)
+    match_specialty(raw, aliases[], specialties[])
+                                -> struct(specialty, specialty_match,
+                                          specialty_match_score, matched_alias)
 
 They are vectorized (Arrow) functions: DuckDB hands them a column chunk at a time.
 """
@@ -21,13 +24,14 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from crm_elt.normalize.emails import EMAIL_TYPE, normalize_emails
 from crm_elt.normalize.names import NAME_PARTS_TYPE, name_keys, split_full_names
 from crm_elt.normalize.phones import PHONE_TYPE, normalize_phones
+from crm_elt.normalize.specialties import SPECIALTY_MATCH_TYPE, match_specialties
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_struct(arrow_type):
         fields = ", ".join(f"{field.name} {_sql_type(field.type)}" for field in arrow_type)
         return f"STRUCT({fields})"
-    return {pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN"}[arrow_type]
+    return {pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN", pa.float64(): "DOUBLE"}[arrow_type]
 
 
 FUNCTIONS = {
@@ -35,6 +39,11 @@ FUNCTIONS = {
     "normalize_email": (normalize_emails, ["VARCHAR"], EMAIL_TYPE),
     "name_key": (name_keys, ["VARCHAR"], pa.string()),
     "split_full_name": (split_full_names, ["VARCHAR"], NAME_PARTS_TYPE),
+    "match_specialty": (
+        match_specialties,
+        ["VARCHAR", "VARCHAR[]", "VARCHAR[]"],
+        SPECIALTY_MATCH_TYPE,
+    ),
 }
 
 

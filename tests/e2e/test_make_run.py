@@ -121,7 +121,8 @@ def test_second_run_adds_no_duplicate_raw_rows(demo):
 def test_run_prints_a_summary_with_rows_and_seconds(demo):
     output = demo["runs"][0].stdout
     assert re.search(r"^  raw_hubspot +[\d,]+ rows in \d+ tables$", output, re.MULTILINE)
-    assert re.search(r"^  marts +fct_contacts_acquired_by_month [\d,]+", output, re.MULTILINE)
+    assert re.search(r"^  marts +.*\bfct_contacts_acquired_by_month [\d,]+", output, re.MULTILINE)
+    assert re.search(r"^  marts +.*\bdim_companies [\d,]+", output, re.MULTILINE)
     assert re.search(r"^Done in \d+\.\d s\.$", output, re.MULTILINE)
     assert re.search(
         r"^Identity resolution against the generated truth: precision 0\.9\d+, recall 0\.9\d+",
