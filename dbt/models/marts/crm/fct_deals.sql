@@ -224,6 +224,25 @@ final as (
 
     from companies_repaired
 
+),
+
+contact_lineage as (
+
+    select source_record_id, golden_contact_id from {{ ref('contact_lineage') }}
+    where source = 'hubspot'
+
+),
+
+with_golden_contact as (
+
+    select
+        final.*,
+        contact_lineage.golden_contact_id
+
+    from final
+    left join contact_lineage
+        on final.hubspot_contact_id = contact_lineage.source_record_id
+
 )
 
-select * from final
+select * from with_golden_contact
