@@ -7,6 +7,7 @@ Arrow table for both its Parquet file and its CSV.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -160,95 +161,119 @@ def write_world(
     truth.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     builder = WorldBuilder(seed, contacts, as_of, rates)
-    # The truth of each table is written as soon as it is known, not held to the end.
-    truth_writer = pq.ParquetWriter(
-        truth / "records.parquet",
-        TRUTH_SCHEMA,
-        compression="snappy",
-        use_dictionary=[
-            "source",
-            "entity",
-            "defects",
-            "email_kind",
-            "phone_kind",
-            "second_phone_kind",
-        ],
-    )
-    counts["truth_records"] = 0
+    with BackgroundWrites() as writes:
+        # The truth of each table is written as soon as it is known, not held to the end.
+        truth_writer = pq.ParquetWriter(
+            truth / "records.parquet",
+            TRUTH_SCHEMA,
+            compression="snappy",
+            use_dictionary=[
+                "source",
+                "entity",
+                "defects",
+                "email_kind",
+                "phone_kind",
+                "second_phone_kind",
+            ],
+        )
+        counts["truth_records"] = 0
 
-    def flush_truth(*extra: pa.Table) -> None:
-        for table in [*builder.truth, *extra]:
-            truth_writer.write_table(table)
-            counts["truth_records"] += table.num_rows
-        builder.truth.clear()
+        def flush_truth(*extra: pa.Table) -> None:
+            for table in [*builder.truth, *extra]:
+                truth_writer.write_table(table)
+                counts["truth_records"] += table.num_rows
+            builder.truth.clear()
 
-    counts["marketing_spend_rows"] = _write_spend(
-        builder.spend(), out / "input" / "marketing_spend"
-    )
-    builder.persons()
+        counts["marketing_spend_rows"] = _write_spend(
+            builder.spend(), out / "input" / "marketing_spend"
+        )
+        builder.persons()
 
-    companies = builder.companies()
-    counts["hubspot_companies"] = _write_parquet(
-        companies.records, sandbox / "hubspot_companies.parquet"
-    )
-    _write_parquet(companies.truth, truth / "companies.parquet")
-    _write_import_companies(companies, imports / "import_companies.csv")
+        companies = builder.companies()
+        counts["hubspot_companies"] = writes.parquet(
+            companies.records, sandbox / "hubspot_companies.parquet"
+        )
+        writes.parquet(companies.truth, truth / "companies.parquet")
+        _write_import_companies(companies, imports / "import_companies.csv")
 
-    contact_records = builder.contacts(companies)
-    counts["hubspot_contacts"] = _write_parquet(
-        contact_records.records, sandbox / "hubspot_contacts.parquet"
-    )
-    _write_import_contacts(contact_records, companies, imports / "import_contacts.csv")
+        contact_records = builder.contacts(companies)
+        counts["hubspot_contacts"] = writes.parquet(
+            contact_records.records, sandbox / "hubspot_contacts.parquet"
+        )
+        _write_import_contacts(contact_records, companies, imports / "import_contacts.csv")
 
-    deals = builder.deals(contact_records)
-    counts["hubspot_deals"] = _write_parquet(deals.records, sandbox / "hubspot_deals.parquet")
-    counts["hubspot_associations"] = _write_parquet(
-        deals.associations, sandbox / "hubspot_associations.parquet"
-    )
-    _write_import_deals(deals, contact_records, companies, imports / "import_deals.csv")
-    _write_json(
-        sandbox / "hubspot_properties.json",
-        property_definitions(
-            {
-                "companies": companies.records.column_names,
-                "contacts": contact_records.records.column_names,
-                "deals": deals.records.column_names,
-            }
-        ),
-    )
-    _write_json(sandbox / "hubspot_pipelines.json", {"deals": deal_pipelines()})
-    del companies, contact_records, deals
-    flush_truth()
-    _release_memory()
+        deals = builder.deals(contact_records)
+        counts["hubspot_deals"] = writes.parquet(deals.records, sandbox / "hubspot_deals.parquet")
+        counts["hubspot_associations"] = writes.parquet(
+            deals.associations, sandbox / "hubspot_associations.parquet"
+        )
+        _write_import_deals(deals, contact_records, companies, imports / "import_deals.csv")
+        _write_json(
+            sandbox / "hubspot_properties.json",
+            property_definitions(
+                {
+                    "companies": companies.records.column_names,
+                    "contacts": contact_records.records.column_names,
+                    "deals": deals.records.column_names,
+                }
+            ),
+        )
+        _write_json(sandbox / "hubspot_pipelines.json", {"deals": deal_pipelines()})
+        del companies, contact_records, deals
+        flush_truth()
+        _release_memory()
 
-    hotmart = builder.hotmart()
-    counts["hotmart_sales"] = _write_parquet(
-        hotmart.sales.select(list(HOTMART_SALES_COLUMNS)), sandbox / "hotmart_sales.parquet"
-    )
-    counts["hotmart_sales_users"] = _write_parquet(
-        hotmart.users.select(list(HOTMART_USERS_COLUMNS)),
-        sandbox / "hotmart_sales_users.parquet",
-    )
-    del hotmart
-    flush_truth()
-    _release_memory()
+        hotmart = builder.hotmart()
+        counts["hotmart_sales"] = writes.parquet(
+            hotmart.sales.select(list(HOTMART_SALES_COLUMNS)), sandbox / "hotmart_sales.parquet"
+        )
+        counts["hotmart_sales_users"] = writes.parquet(
+            hotmart.users.select(list(HOTMART_USERS_COLUMNS)),
+            sandbox / "hotmart_sales_users.parquet",
+        )
+        del hotmart
+        flush_truth()
+        _release_memory()
 
-    manychat = builder.manychat()
-    counts["manychat_subscribers"] = _write_parquet(
-        manychat.subscribers.select(list(MANYCHAT_COLUMNS)),
-        sandbox / "manychat_subscribers.parquet",
-    )
-    csv_truth = _write_manychat_csvs(manychat, out / "input" / "manychat", seed, rates)
-    counts["manychat_csv_rows"] = csv_truth.num_rows
-    del manychat
-    flush_truth(csv_truth)
-    truth_writer.close()
-    del csv_truth
-    _release_memory()
+        manychat = builder.manychat()
+        counts["manychat_subscribers"] = writes.parquet(
+            manychat.subscribers.select(list(MANYCHAT_COLUMNS)),
+            sandbox / "manychat_subscribers.parquet",
+        )
+        csv_truth = _write_manychat_csvs(manychat, out / "input" / "manychat", seed, rates)
+        counts["manychat_csv_rows"] = csv_truth.num_rows
+        del manychat
+        flush_truth(csv_truth)
+        truth_writer.close()
+        del csv_truth
+        _release_memory()
 
-    # The builder's table: later steps add what they learn (e.g. work emails).
-    counts["truth_persons"] = _write_parquet(builder.person_table, truth / "persons.parquet")
-    return {name: counts[name] for name in COUNT_ORDER}
+        # The builder's table: later steps add what they learn (e.g. work emails).
+        counts["truth_persons"] = writes.parquet(builder.person_table, truth / "persons.parquet")
+        return {name: counts[name] for name in COUNT_ORDER}
+
+
+class BackgroundWrites:
+    """Parquet files written on a thread of their own while the next table is built: Arrow's
+    writer releases the GIL, so on two cores writing and building overlap."""
+
+    def __init__(self):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self.pending: list[Future] = []
+
+    def parquet(self, table: pa.Table, path: Path) -> int:
+        self.pending.append(self.executor.submit(_write_parquet, table, path))
+        return table.num_rows
+
+    def __enter__(self) -> BackgroundWrites:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            for write in self.pending:
+                write.result()  # a failed write raises here
+        finally:
+            self.executor.shutdown(wait=True)
 
 
 def _release_memory() -> None:
