@@ -9,12 +9,10 @@ import pytest
 from crm_elt.dbt_runner import DbtFailed, build, run_dbt
 from crm_elt.warehouse import (
     RawRecord,
-    StreamStats,
-    log_load,
     open_warehouse,
-    utc_now,
     write_records,
 )
+from tests.conftest import log_every_source
 
 
 def hubspot_contact(record_id: int, created: str, source: str | None, archived=False) -> RawRecord:
@@ -47,16 +45,7 @@ def loaded(settings):
         newer = hubspot_contact(3, "2024-02-01T00:00:00.000Z", "REFERRALS")
         newer = newer._replace(modified_at=datetime(2024, 3, 1))
         write_records(con, source="hubspot", entity="contacts", records=[newer], load_id="l2")
-        for source in ("hubspot", "hotmart", "manychat", "marketing"):
-            log_load(
-                con,
-                load_id="l2",
-                source=source,
-                stream="all",
-                started_at=utc_now(),
-                stats=StreamStats(),
-                outcome="success",
-            )
+        log_every_source(con, "l2")
     return settings
 
 

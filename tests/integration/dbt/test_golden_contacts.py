@@ -7,8 +7,9 @@ from datetime import datetime
 import duckdb
 
 from crm_elt.dbt_runner import build
-from crm_elt.warehouse import RawRecord, StreamStats, log_load, open_warehouse, utc_now
+from crm_elt.warehouse import RawRecord, open_warehouse
 from crm_elt.warehouse import write_records as write
+from tests.conftest import log_every_source
 
 
 def contact(record_id: str, created: str, **properties) -> RawRecord:
@@ -37,16 +38,7 @@ def load(settings, load_id: str, contacts=(), sales=()) -> None:
         for history, users in sales:
             write(con, source="hotmart", entity="sales", records=[history], load_id=load_id)
             write(con, source="hotmart", entity="sales_users", records=[users], load_id=load_id)
-        for source in ("hubspot", "hotmart", "manychat", "marketing"):
-            log_load(
-                con,
-                load_id=load_id,
-                source=source,
-                stream="all",
-                started_at=utc_now(),
-                stats=StreamStats(),
-                outcome="success",
-            )
+        log_every_source(con, load_id)
 
 
 def query(settings, sql: str) -> list[tuple]:

@@ -10,13 +10,11 @@ import duckdb
 from crm_elt.dbt_runner import build
 from crm_elt.warehouse import (
     RawRecord,
-    StreamStats,
     ensure_raw_table,
-    log_load,
     open_warehouse,
-    utc_now,
 )
 from crm_elt.warehouse import write_records as write
+from tests.conftest import log_every_source
 
 
 def profile(subscriber_id: str, **changes) -> RawRecord:
@@ -46,19 +44,6 @@ def profile(subscriber_id: str, **changes) -> RawRecord:
         **changes,
     }
     return RawRecord(subscriber_id, None, payload)
-
-
-def log_every_source(con) -> None:
-    for source in ("hubspot", "hotmart", "manychat", "marketing"):
-        log_load(
-            con,
-            load_id="l1",
-            source=source,
-            stream="all",
-            started_at=utc_now(),
-            stats=StreamStats(),
-            outcome="success",
-        )
 
 
 def test_staging_keeps_the_latest_lookup_typed_and_in_utc(settings):

@@ -8,8 +8,9 @@ from datetime import datetime
 import duckdb
 
 from crm_elt.dbt_runner import build
-from crm_elt.warehouse import RawRecord, StreamStats, log_load, open_warehouse, utc_now
+from crm_elt.warehouse import RawRecord, open_warehouse
 from crm_elt.warehouse import write_records as write
+from tests.conftest import log_every_source
 
 
 def contact(record_id: str, **properties) -> RawRecord:
@@ -56,16 +57,7 @@ def test_staging_normalizes_emails_phones_and_names(settings):
             records=[RawRecord("HP1", datetime(2026, 1, 5), sale)],
             load_id="l1",
         )
-        for source in ("hubspot", "hotmart", "manychat", "marketing"):
-            log_load(
-                con,
-                load_id="l1",
-                source=source,
-                stream="all",
-                started_at=utc_now(),
-                stats=StreamStats(),
-                outcome="success",
-            )
+        log_every_source(con, "l1")
     build(settings)
     # A plain session, as any reader opens the warehouse: no plugin, no Python functions.
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 from crm_elt.dbt_runner import build
-from crm_elt.warehouse import RawRecord, StreamStats, log_load, open_warehouse, utc_now
+from crm_elt.warehouse import RawRecord, open_warehouse
 from crm_elt.warehouse import write_records as write
+from tests.conftest import log_every_source
 
 STAGING = Path(__file__).resolve().parents[3] / "dbt" / "models" / "staging"
 
@@ -52,16 +53,7 @@ def test_every_row_of_the_current_version_is_current(settings):
                 records=[RawRecord("default", modified, pipeline(label, ["a", "b", "c"]))],
                 load_id=load_id,
             )
-        for source in ("hubspot", "hotmart", "manychat", "marketing"):
-            log_load(
-                con,
-                load_id="l2",
-                source=source,
-                stream="all",
-                started_at=utc_now(),
-                stats=StreamStats(),
-                outcome="success",
-            )
+        log_every_source(con, "l2")
     nodes = build(settings)
     assert set(nodes["status"]) <= {"pass", "success"}
     assert nodes["node"].str.contains("current_version_is_whole").sum() == 2
