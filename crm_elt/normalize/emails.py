@@ -71,11 +71,11 @@ EMAIL_TYPE = pa.struct(
     ]
 )
 # Letters, digits and ._%+- in the local part (no leading, trailing or double dot), and a
-# domain of dot-separated labels without edge hyphens ending in a 2+ letter TLD.
-_PLAIN = (
-    r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@"
-    r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
-)
+# domain of dot-separated labels of letters and digits joined by single hyphens (IDNA
+# reserves "--" in some places, so a label holding one is left to email-validator) ending in
+# a 2+ letter TLD; a label longer than 63 characters is left to it too (`_LONG_LABEL`).
+_PLAIN = r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@([a-z0-9]+(-[a-z0-9]+)*\.)+[a-z]{2,24}$"
+_LONG_LABEL = r"@(.*\.)?[a-z0-9-]{64}"
 
 
 def normalize_emails(raw: pa.Array) -> pa.StructArray:
@@ -113,7 +113,10 @@ def normalize_emails(raw: pa.Array) -> pa.StructArray:
 
 
 def _valid(email: pa.Array) -> pa.Array:
-    plain = pc.fill_null(pc.match_substring_regex(email, _PLAIN), False)
+    plain = pc.and_(
+        pc.fill_null(pc.match_substring_regex(email, _PLAIN), False),
+        pc.invert(pc.fill_null(pc.match_substring_regex(email, _LONG_LABEL), False)),
+    )
     verdicts = plain.to_numpy(zero_copy_only=False).copy()
     for index in pc.indices_nonzero(pc.and_(pc.invert(plain), pc.is_valid(email))).to_pylist():
         verdicts[index] = is_valid_email(email[index].as_py())
