@@ -44,6 +44,10 @@ _OWN_LOG_LINE = re.compile(
 )
 
 
+# The delivery steps' one-line accounts (crm_elt/exporters), repeated in the summary.
+DELIVERY_PREFIXES = ("remarketing export:", "ManyChat push", "HubSpot write-back:")
+
+
 class RunFailed(Exception):
     """A step of the end-to-end run failed; the message says which and why, in one line."""
 
@@ -55,6 +59,7 @@ class RunSummary:
     warehouse: Path
     log_file: Path | None = None
     identity_score: PairwiseScore | None = None  # on a generated world: against its truth
+    delivery: tuple[str, ...] = ()  # what the exporter blocks did, one line each
 
 
 def step_line(line: str) -> str | None:
@@ -191,7 +196,16 @@ def running_sandbox(settings: Settings, run_log: RunLog) -> Iterator[None]:
         _stop_process_group(process)
 
 
-def run_mage_pipeline(settings: Settings, run_log: RunLog) -> None:
+def delivery_line(line: str) -> str | None:
+    """The message of a delivery step's account among the pipeline's lines, else None."""
+    match = _OWN_LOG_LINE.match(line.rstrip("\n"))
+    if match is None or not match["message"].startswith(DELIVERY_PREFIXES):
+        return None
+    return match["message"]
+
+
+def run_mage_pipeline(settings: Settings, run_log: RunLog) -> tuple[str, ...]:
+    """Run the pipeline; the delivery steps' accounts, in the order they ran."""
     mage = Path(sys.executable).with_name("mage")
     command = [str(mage), "run", str(MAGE_PROJECT), PIPELINE_UUID]
     started_at = utc_now()
@@ -206,13 +220,17 @@ def run_mage_pipeline(settings: Settings, run_log: RunLog) -> None:
     )
     run_log.step(f"Mage pipeline {PIPELINE_UUID}")
     last_exception = None
+    delivered: list[str] = []
     for line in process.stdout:
         run_log.child_line(line)
         if match := _EXCEPTION_LINE.match(line.strip()):
             last_exception = match.group(0)
+        if (account := delivery_line(redact(line))) is not None:
+            delivered.append(account)
     if process.wait() != 0:
         cause = failed_stream_since(settings, started_at) or last_exception
         raise RunFailed(f"Mage pipeline {PIPELINE_UUID} failed: {cause or 'see the log above'}")
+    return tuple(delivered)
 
 
 def failed_stream_since(settings: Settings, started_at: datetime) -> str | None:
@@ -246,9 +264,9 @@ def run_end_to_end(
         if uses_sandbox(settings):
             ensure_fake_data(settings, run_log, seed=seed, contacts=contacts)
             with running_sandbox(settings, run_log):
-                run_mage_pipeline(settings, run_log)
+                delivered = run_mage_pipeline(settings, run_log)
         else:
-            run_mage_pipeline(settings, run_log)
+            delivered = run_mage_pipeline(settings, run_log)
     except RunFailed as exc:
         raise RunFailed(f"{exc} (full log: {run_log.path})") from exc
     finally:
@@ -258,7 +276,12 @@ def run_end_to_end(
     truth = settings.data_dir / "truth"
     score = evaluate_warehouse(settings.warehouse_path, truth) if truth.is_dir() else None
     return RunSummary(
-        time.monotonic() - started, counts, settings.warehouse_path, run_log.path, score
+        time.monotonic() - started,
+        counts,
+        settings.warehouse_path,
+        run_log.path,
+        score,
+        delivered,
     )
 
 
@@ -283,6 +306,7 @@ def format_summary(summary: RunSummary) -> str:
             f"recall {score.recall:.4f} over {score.identities:,} records "
             "(python -m crm_elt evaluate)"
         )
+    lines.extend(line[0].upper() + line[1:] for line in summary.delivery)
     if summary.log_file is not None:
         lines.append(f"Full log: {summary.log_file}")
     lines.append("Rows per table: .venv/bin/python -m crm_elt summary")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,12 +26,30 @@ HOTMART_STATUS_FILTERS = ("per_status", "repeated", "comma")
 # seen or changed in an export since their last lookup; or every one (a full refresh). Off
 # unless set, so tests and tools without .env call no API; .env.example sets `new`.
 MANYCHAT_ENRICH_MODES = ("off", "new", "all")
+# The ManyChat push of the daily batch: `auto` pushes only to the local emulator (the demo
+# shows it), never to a real account; `on` pushes wherever MANYCHAT_BASE_URL points.
+MANYCHAT_PUSH_MODES = ("auto", "on", "off")
+REMARKETING_CSV_ENCODINGS = ("utf-8-sig", "utf-8")
 DEFAULT_SANDBOX_PORT = 8765
 _TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class SettingsError(Exception):
     """A missing or malformed setting. The message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Where the day's batch goes: the CSV file, the ManyChat push, the HubSpot write-back."""
+
+    csv_delimiter: str = ";"
+    csv_encoding: str = "utf-8-sig"  # with a BOM, so Excel reads the accents right
+    csv_decimal: str = ","  # money as a Brazilian Excel reads a number: 1234,56
+    manychat_push: str = "auto"
+    manychat_tag: str = "remarketing_{date}"
+    manychat_flow_ns: str = ""  # empty: tag only, send no flow
+    hubspot_writeback: bool = False
+    hubspot_writeback_max_requests: int = 2000  # per run; the rest goes on the next run
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class Settings:
     manychat_enrich: str = "off"
     # The account's time zone: ManyChat exports write local times without an offset.
     manychat_timezone: str = "America/Sao_Paulo"
+    delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -105,6 +124,16 @@ class Settings:
     @property
     def sandbox_url(self) -> str:
         return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def remarketing_output_dir(self) -> Path:
+        return self.data_dir / "output" / "remarketing" / self.environment
+
+    @property
+    def manychat_push_enabled(self) -> bool:
+        if self.delivery.manychat_push == "auto":
+            return self.manychat_base_url.startswith(self.sandbox_url)
+        return self.delivery.manychat_push == "on"
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for redaction and for tests that grep logs."""
@@ -208,6 +237,57 @@ def load_settings(
         manychat_token=get("MANYCHAT_TOKEN", SANDBOX_CREDENTIALS.manychat_token),
         manychat_enrich=manychat_enrich,
         manychat_timezone=manychat_timezone,
+        delivery=_delivery_settings(get),
+    )
+
+
+def _delivery_settings(get: Callable[[str, str], str]) -> DeliverySettings:
+    delimiter = get("REMARKETING_CSV_DELIMITER", ";")
+    if delimiter == "\\t":
+        delimiter = "\t"
+    if len(delimiter) != 1 or delimiter in "\"'\r\n" or delimiter.isalnum():
+        raise SettingsError(
+            f"REMARKETING_CSV_DELIMITER={delimiter!r} is invalid: expected one character "
+            "such as ; or , (\\t for a tab)"
+        )
+    default_decimal = "." if delimiter == "," else ","
+    decimal = _parse_choice(
+        "REMARKETING_CSV_DECIMAL", get("REMARKETING_CSV_DECIMAL", default_decimal), (",", ".")
+    )
+    if decimal == delimiter:
+        raise SettingsError(
+            f"REMARKETING_CSV_DECIMAL={decimal!r} is invalid: it is also the delimiter"
+        )
+    tag = get("MANYCHAT_PUSH_TAG", "remarketing_{date}")
+    try:
+        tag.format(date="2000-01-01")
+    except (KeyError, IndexError, ValueError):
+        raise SettingsError(
+            f"MANYCHAT_PUSH_TAG={tag!r} is invalid: the only placeholder allowed is {{date}}"
+        ) from None
+    return DeliverySettings(
+        csv_delimiter=delimiter,
+        csv_encoding=_parse_choice(
+            "REMARKETING_CSV_ENCODING",
+            get("REMARKETING_CSV_ENCODING", "utf-8-sig"),
+            REMARKETING_CSV_ENCODINGS,
+        ),
+        csv_decimal=decimal,
+        manychat_push=_parse_choice(
+            "MANYCHAT_PUSH", get("MANYCHAT_PUSH", "auto"), MANYCHAT_PUSH_MODES
+        ),
+        manychat_tag=tag,
+        manychat_flow_ns=get("MANYCHAT_PUSH_FLOW_NS", ""),
+        hubspot_writeback=_parse_choice(
+            "HUBSPOT_WRITEBACK", get("HUBSPOT_WRITEBACK", "off"), ("on", "off")
+        )
+        == "on",
+        hubspot_writeback_max_requests=_parse_int(
+            "HUBSPOT_WRITEBACK_MAX_REQUESTS",
+            get("HUBSPOT_WRITEBACK_MAX_REQUESTS", "2000"),
+            1,
+            1_000_000,
+        ),
     )
 
 

@@ -257,6 +257,55 @@ def ensure_elt_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def ensure_ops_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """What the delivery steps did: one row per call, committed as each call ends, so a run
+    killed halfway and run again knows what was already sent (crm_elt/exporters)."""
+    con.execute("create schema if not exists ops")
+    # One row per contact of a day's batch and step (`tag`, `flow`). status: sending (the
+    # call was started: a run killed now left its outcome unknown), done, failed (retried
+    # on the next run), rejected (ManyChat refused it: not retried that day), skipped (no
+    # subscriber), unconfirmed (a flow whose call was cut off: never sent twice).
+    con.execute(
+        """
+        create table if not exists ops.manychat_push_log (
+            push_date date not null,
+            golden_contact_id varchar not null,
+            step varchar not null,
+            subscriber_id varchar,
+            target varchar,
+            status varchar not null,
+            attempts integer not null,
+            error varchar,
+            updated_at timestamp not null,
+            primary key (push_date, golden_contact_id, step)
+        )
+        """
+    )
+    # The values last written to each HubSpot contact, so a run sends only what changed.
+    con.execute(
+        """
+        create table if not exists ops.hubspot_writeback_state (
+            hubspot_contact_id varchar primary key,
+            golden_contact_id varchar not null,
+            property_values json not null,
+            written_at timestamp not null
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists ops.hubspot_writeback_log (
+            run_id varchar not null,
+            hubspot_contact_id varchar not null,
+            golden_contact_id varchar,
+            status varchar not null,
+            error varchar,
+            logged_at timestamp not null
+        )
+        """
+    )
+
+
 def raw_table_name(source: str, entity: str) -> str:
     for part in (source, entity):
         if not _IDENTIFIER.match(part):

@@ -1,6 +1,9 @@
 """ManyChat emulator (API_NOTES.md §3.1): `Bearer page_id:key`, page info, subscriber lookups
 (getInfo by id; findBySystemField by email or phone, exact match, the first subscriber that
-has it), tags, flows; failures are HTTP 400 with `status: error`; every write is recorded.
+has it), tags (getTags, createTag, addTag, addTagByName: a tag added shows in the subscriber's
+`tags`), flows; failures are HTTP 400 with `status: error`; every write is recorded.
+Subscribers deleted through the control API (`delete_subscribers`) no longer exist for any
+endpoint, as after a user deletes them in ManyChat.
 
 Dataset columns beyond MANYCHAT_COLUMNS are served as text `custom_fields`."""
 
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +23,7 @@ from crm_elt.sandbox.limits import RateLimiter
 from crm_elt.sandbox.protocol import Request, Response
 
 WRITE_PATHS = ("/fb/subscriber/addTag", "/fb/subscriber/addTagByName", "/fb/sending/sendFlow")
+PAGE_WRITE_PATHS = ("/fb/page/createTag",)
 PAGE_NAME = "Sandbox Page"
 # Requests per second per token, from the Swagger descriptions (API_NOTES §3.1).
 PER_SECOND_LIMITS = {
@@ -29,6 +34,7 @@ PER_SECOND_LIMITS = {
     "/fb/subscriber/getInfo": 10,
     "/fb/subscriber/addTag": 10,
     "/fb/subscriber/addTagByName": 10,
+    "/fb/page/createTag": 10,
 }
 
 
@@ -58,11 +64,27 @@ class ManyChatEmulator:
             }
         )
         self.tags = {name: index for index, name in enumerate(tag_names, start=1)}
+        self.added_tags: dict[str, list[str]] = {}  # subscriber id -> tag names added by API
+        self.deleted: set[str] = set()
         self.limiters = {path: RateLimiter(limit, 1.0) for path, limit in PER_SECOND_LIMITS.items()}
         # findBySystemField returns one subscriber: the first one with that email or phone.
         self.first_row_by = {
             column: _first_row_by_value(subscribers, column) for column in ("email", "phone")
         }
+
+    def delete_subscribers(self, ids: list[str]) -> list[str]:
+        """Subscribers a user deleted: every endpoint answers as for an unknown id."""
+        with self.lock:
+            known = [str(item) for item in ids if str(item) in self.subscribers.index]
+            self.deleted.update(known)
+        return known
+
+    def _exists(self, subscriber_id: str | None) -> bool:
+        return (
+            bool(subscriber_id)
+            and subscriber_id in self.subscribers.index
+            and subscriber_id not in self.deleted
+        )
 
     def reset_rate_limits(self) -> None:
         for limiter in self.limiters.values():
@@ -97,28 +119,46 @@ class ManyChatEmulator:
                 return manychat_error("Set exactly one of email or phone")
             column, value = ("email", email) if email else ("phone", phone)
             row = self.first_row_by[column].get(value)
+            if row is not None and str(self.subscribers.iloc[row]["id"]) in self.deleted:
+                row = None
             if row is None:
                 if self.config.manychat_not_found_as_error:
                     return manychat_error("Subscriber does not exist", code=2011)
                 return Response(200, {"status": "success", "data": []})
-            return Response(
-                200,
-                {"status": "success", "data": _subscriber(self.subscribers.iloc[row], self.tags)},
-            )
+            subscriber = self.subscribers.iloc[row]
+            return Response(200, {"status": "success", "data": self._subscriber(subscriber)})
         if path in WRITE_PATHS and request.method == "POST":
             return self._write(path, request)
+        if path == "/fb/page/createTag" and request.method == "POST":
+            return self._create_tag(request)
         return manychat_error(f"Unknown method {path}")
 
     def _subscriber_response(self, subscriber_id: str | None) -> Response:
-        if not subscriber_id or subscriber_id not in self.subscribers.index:
+        if not self._exists(subscriber_id):
             return manychat_error("Subscriber does not exist", code=2011)
-        return Response(
-            200,
-            {
-                "status": "success",
-                "data": _subscriber(self.subscribers.loc[subscriber_id], self.tags),
-            },
-        )
+        data = self._subscriber(self.subscribers.loc[subscriber_id])
+        return Response(200, {"status": "success", "data": data})
+
+    def _subscriber(self, row: pd.Series) -> dict:
+        with self.lock:
+            added = list(self.added_tags.get(str(row["id"]), []))
+            return _subscriber(row, self.tags, added)
+
+    def _create_tag(self, request: Request) -> Response:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return manychat_error("Invalid JSON")
+        name = str(body.get("name") or "").strip()
+        if not name:
+            return manychat_error("name is required")
+        with self.lock:
+            if name in self.tags:
+                return manychat_error(f"Tag with name {name} already exists")
+            self.tags[name] = max(self.tags.values(), default=0) + 1
+            self.writes.append({"path": request.path, "body": body, "at": time.time()})
+            tag = {"id": self.tags[name], "name": name}
+        return Response(200, {"status": "success", "data": {"tag": tag}})
 
     def _write(self, path: str, request: Request) -> Response:
         try:
@@ -126,9 +166,10 @@ class ManyChatEmulator:
         except ValueError:
             return manychat_error("Invalid JSON")
         subscriber_id = str(body.get("subscriber_id", ""))
-        if subscriber_id not in self.subscribers.index:
+        if not self._exists(subscriber_id):
             return manychat_error("Subscriber does not exist", code=2011)
-        if path == "/fb/subscriber/addTag" and body.get("tag_id") not in self.tags.values():
+        tag_names = {tag_id: name for name, tag_id in self.tags.items()}
+        if path == "/fb/subscriber/addTag" and body.get("tag_id") not in tag_names:
             return manychat_error("Tag does not exist")
         if path == "/fb/subscriber/addTagByName" and not body.get("tag_name"):
             return manychat_error("tag_name is required")
@@ -136,6 +177,19 @@ class ManyChatEmulator:
             return manychat_error("flow_ns is required")
         with self.lock:
             self.writes.append({"path": path, "body": body, "at": time.time()})
+            tag = (
+                tag_names[body["tag_id"]]
+                if path == "/fb/subscriber/addTag"
+                else body.get("tag_name")
+                if path == "/fb/subscriber/addTagByName"
+                else None
+            )
+            if tag is not None:
+                if tag not in self.tags:
+                    self.tags[tag] = max(self.tags.values(), default=0) + 1
+                added = self.added_tags.setdefault(subscriber_id, [])
+                if tag not in added:
+                    added.append(tag)
         return Response(200, {"status": "success"})
 
 
@@ -168,9 +222,10 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _subscriber(row: pd.Series, tag_ids: dict[str, int]) -> dict:
+def _subscriber(row: pd.Series, tag_ids: dict[str, int], added_tags: Sequence[str] = ()) -> dict:
     """The full subscriber object of API_NOTES §3.1; fields the dataset lacks are null."""
     tags = [name for name in str(_text(row.get("tags")) or "").split(";") if name]
+    tags += [name for name in added_tags if name not in tags]
     page_id = _text(row.get("page_id"))
     return {
         "id": str(row["id"]),

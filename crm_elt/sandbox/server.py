@@ -4,7 +4,8 @@
 `/_sandbox/*` is the control API for readiness and tests (no auth, never faulted):
 `GET /_sandbox/health`; `GET /_sandbox/faults` (faults injected so far) and
 `POST /_sandbox/faults` with a spec such as `hubspot:5xx=0.1,429=0.05;hotmart:empty=0.02`;
-`GET /_sandbox/manychat/writes`; `POST /_sandbox/hotmart/expire-tokens`;
+`GET /_sandbox/manychat/writes`; `POST /_sandbox/manychat/delete-subscribers` with
+`{"ids": [...]}` (answers the ids it deleted); `POST /_sandbox/hotmart/expire-tokens`;
 `POST /_sandbox/rate-limits/reset` (empties every rate-limit window);
 `POST /_sandbox/hubspot/touch` with `{"object_type","count","updated_at_ms","properties"?}` (edits
 the first `count` live records as a user at that time: sets `properties`, bumps `updatedAt` and
@@ -131,6 +132,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         manychat = self.emulators.get("manychat")
         if request.path == "/manychat/writes" and manychat is not None:
             return Response(200, {"writes": list(manychat.writes)})
+        if (
+            request.path == "/manychat/delete-subscribers"
+            and request.method == "POST"
+            and manychat is not None
+        ):
+            ids = (request.json() or {}).get("ids") or []
+            return Response(200, {"deleted": manychat.delete_subscribers(list(ids))})
         hotmart = self.emulators.get("hotmart")
         if request.path == "/hotmart/expire-tokens" and hotmart is not None:
             hotmart.expire_tokens()

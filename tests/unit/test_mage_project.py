@@ -25,11 +25,17 @@ def pipeline_blocks() -> list[dict]:
     return yaml.safe_load((PIPELINE_DIR / "metadata.yaml").read_text())["blocks"]
 
 
-def test_pipeline_blocks_form_one_chain_ending_in_dbt():
+def test_pipeline_blocks_form_one_chain_from_loaders_through_dbt_to_delivery():
     blocks = pipeline_blocks()
     names = [block["uuid"] for block in blocks]
     assert names[0] == "load_hubspot"
-    assert names[-1] == "build_dbt_models"
+    assert names[-4:] == [
+        "build_dbt_models",
+        "export_remarketing_csv",
+        "push_to_manychat",
+        "write_back_to_hubspot",
+    ]
+    assert {block["type"] for block in blocks[-3:]} == {"data_exporter"}
     # One writer at a time: every block waits for the one before it.
     for before, after in itertools.pairwise(blocks):
         assert after["upstream_blocks"] == [before["uuid"]]

@@ -54,6 +54,9 @@ class HubSpotEmulator(RecordEndpoints, SearchEndpoint, AssociationEndpoints, Sch
         # serving; any other property's history is derived from its record (_derived_history).
         self._history: dict[str, dict[int, dict[str, list[dict]]]] = {}
         self._created_through_api: dict[str, set[int]] = {name: set() for name in stores}
+        # Custom properties and groups created through the properties API, per object type.
+        self.created_properties: dict[str, list[dict]] = {}
+        self.created_groups: dict[str, list[dict]] = {}
 
     @classmethod
     def from_dataset(cls, data_dir: Path, config: SandboxConfig) -> HubSpotEmulator:

@@ -233,6 +233,8 @@ class RecordEndpoints:
         )
 
     def batch_update(self, request: Request, object_type: str) -> Response:
+        """All or nothing: an unknown or archived id, or a value HubSpot would refuse, fails
+        the whole batch before any record changes."""
         body = request.json() or {}
         inputs = body.get("inputs") or []
         if len(inputs) > 100:
@@ -241,11 +243,21 @@ class RecordEndpoints:
         results = []
         with self.lock:
             frame = self.stores[object_type].frame
+            updates = []
             for item in inputs:
                 record_id = parse_int(str(item.get("id")), None)
-                if record_id is None or record_id not in frame.index:
+                if (
+                    record_id is None
+                    or record_id not in frame.index
+                    or frame.at[record_id, "archived"]
+                ):
                     return not_found()
                 properties = item.get("properties") or {}
+                refused = self.invalid_property_values(object_type, properties)
+                if refused is not None:
+                    return refused
+                updates.append((record_id, properties))
+            for record_id, properties in updates:
                 self._update(object_type, record_id, properties, now_ms, self._api_source())
                 frame = self.stores[object_type].frame
                 row = frame.loc[record_id].to_dict()
@@ -267,6 +279,9 @@ class RecordEndpoints:
             if record_id not in frame.index or frame.at[record_id, "archived"]:
                 return not_found()
             properties = body.get("properties") or {}
+            refused = self.invalid_property_values(object_type, properties)
+            if refused is not None:
+                return refused
             now_ms = int(time.time() * 1000)
             self._update(object_type, record_id, properties, now_ms, self._api_source())
             row = self.stores[object_type].frame.loc[record_id].to_dict()
