@@ -87,7 +87,8 @@ select
     coalesce(email_keys::varchar[], []) as email_keys,
     coalesce(phones::varchar[], []) as phones,
     coalesce(whatsapp_phones::varchar[], []) as whatsapp_phones,
-    coalesce(local_phones::varchar[], []) as local_phones
+    coalesce(local_phones::varchar[], []) as local_phones,
+    city::varchar as city
 from _link_identities_input;
 
 create or replace temp view _link_evidence as
@@ -289,14 +290,16 @@ email_user_holders as (
                 lambda p: 'ddd:' || substr(p, 4, 2)
             ),
             case when identities.state is not null then ['state:' || identities.state] else [] end
-        ) as areas
+        ) as areas,
+        nullif(lower(strip_accents(trim(identities.city))), '') as city_key
     from email_users
     semi join unique_email_users using (name_key, email_user)
     inner join _link_identities as identities using (identity_id)
 
 ),
 
--- ... and in one area (an area code or state in common).
+-- ... in one area (an area code or state in common), in one city when both name one
+-- (namesakes with the same user name are mostly in different cities of one state).
 email_user_pairs as (
 
     select
@@ -312,7 +315,10 @@ email_user_pairs as (
         on free.name_key = private.name_key
         and free.email_user = private.email_user
         and free.identity_id != private.identity_id
-    where free.is_free and not private.is_free and list_has_any(free.areas, private.areas)
+    where free.is_free
+        and not private.is_free
+        and list_has_any(free.areas, private.areas)
+        and (free.city_key is null or private.city_key is null or free.city_key = private.city_key)
 
 ),
 
@@ -437,12 +443,19 @@ def _names_related(words_a: list[str], words_b: list[str], given_names: frozense
 def _same_given_name(x: str, y: str, words_x: list[str], words_y: list[str]) -> bool:
     return (
         OSA.distance(x, y) <= 1
-        or JaroWinkler.normalized_similarity(x, y) >= 0.8
+        # Similar first names (Eliana, Juliana; Amanda, Raimunda) are often two relatives:
+        # only very similar ones count alone, the rest with a surname in common.
+        or JaroWinkler.normalized_similarity(x, y) >= 0.9
+        or (JaroWinkler.normalized_similarity(x, y) >= 0.8 and _share_a_surname(words_x, words_y))
         or _abbreviates(x, y)
         # A nickname may stand for the second of two first names (Maria Aparecida: Cida).
         or any(is_nickname_of(x, word) for word in words_y[:2])
         or any(is_nickname_of(y, word) for word in words_x[:2])
     )
+
+
+def _share_a_surname(words_x: list[str], words_y: list[str]) -> bool:
+    return any(OSA.distance(x, y) <= 1 for x in words_x[1:] for y in words_y[1:])
 
 
 def _all_within(words: list[str], others: list[str]) -> bool:

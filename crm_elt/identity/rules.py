@@ -48,8 +48,8 @@ RULES = {
             1,
             "No shared identifier, but the same full name (2+ words) and the same email user "
             "name (dots aside) at a free provider and at a private domain (personal and work "
-            "addresses), with an area code or state in common, when no other identity has "
-            "that name and user name.",
+            "addresses), with an area code or state in common and the same city when both "
+            "records name one, when no other identity has that name and user name.",
         ),
     )
 }

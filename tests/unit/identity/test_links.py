@@ -29,6 +29,11 @@ from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
         ("fontes sandra", "francisco ferreira fontes", True),  # a surname is not a given name
         ("alves marques roberto", "beto", False),  # surname first, then a nickname
         ("maria aparecida silva", "cida", False),  # nickname of the second first name
+        ("maria eduarda santos", "dudinha", False),  # nickname of the second first name
+        ("matheus godoy", "teteu", False),  # nickname
+        ("eliana martins santos", "juliana", True),  # similar given names, no surname shared
+        ("amanda matos abreu", "raimunda porto albuquerque", True),  # relatives
+        ("elias cardoso", "eilsa cradoso", False),  # typos in both words
         (None, "sandra", False),  # no name says nothing
     ],
 )
@@ -45,8 +50,11 @@ def test_given_names_are_the_words_mostly_written_first():
     assert given_name_words(names) == {"rosa", "ana", "lima"}
 
 
-def identity(identity_id, name=None, emails=(), phones=(), whatsapp=(), local=(), state=None):
+def identity(
+    identity_id, name=None, emails=(), phones=(), whatsapp=(), local=(), state=None, city=None
+):
     return {
+        "city": city,
         "identity_id": identity_id,
         "name_key": name,
         "email_keys": list(emails),
@@ -134,6 +142,14 @@ def test_personal_and_work_email_of_a_unique_name_link():
     assert as_set(links_of(people)) == {
         ("hotmart:2", "hubspot:1", "same_name_and_email_user", True, None)
     }
+    # The same user name and name in two cities of one state: namesakes.
+    elsewhere = [
+        identity(
+            "hubspot:1", "alice costa", ["alice.costa@clinica.com.br"], state="RJ", city="Niterói"
+        ),
+        identity("hotmart:2", "alice costa", ["alicecosta@gmail.com"], state="RJ", city="Macaé"),
+    ]
+    assert links_of(elsewhere).empty
     # A namesake with the same user name makes it ambiguous: no link.
     namesake = identity("manychat:3", "alice costa", emails=["alicecosta@hotmail.com"])
     assert (
