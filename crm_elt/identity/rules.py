@@ -49,7 +49,8 @@ RULES = {
             "No shared identifier, but the same full name (2+ words) and the same email user "
             "name (dots aside) at a free provider and at a private domain (personal and work "
             "addresses), with an area code or state in common and the same city when both "
-            "records name one, when no other identity has that name and user name.",
+            "records name one, when no other identity has that name and user name; two "
+            "HubSpot contacts need a name of three words or more.",
         ),
     )
 }

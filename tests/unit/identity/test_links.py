@@ -7,7 +7,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from crm_elt.identity.links import clearly_different_names, given_name_words, identity_links
+from crm_elt.identity.links import (
+    clearly_different_names,
+    formal_given_names,
+    given_name_words,
+    identity_links,
+)
 from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
 
 
@@ -43,6 +48,37 @@ def test_clearly_different_names(a, b, different):
         np.array([a], dtype=object), np.array([b], dtype=object), given_names
     )
     assert result.tolist() == [different]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "different"),
+    [
+        ("jose monteiro", "josefa monteiro", True),  # two formal first names
+        ("antonio paiva oliveira", "ana oliveira", True),
+        ("ana clara gomes", "aninha", False),  # a diminutive is not a formal first name
+        ("gabriela soares", "gabi", False),
+    ],
+)
+def test_two_formal_first_names_are_not_abbreviations_of_each_other(a, b, different):
+    formal = frozenset({"jose", "josefa", "antonio", "ana", "gabriela"})
+    result = clearly_different_names(
+        np.array([a], dtype=object), np.array([b], dtype=object), formal_names=formal
+    )
+    assert result.tolist() == [different]
+
+
+def test_formal_first_names_are_first_words_of_full_names_seen_three_times():
+    import duckdb
+
+    con = duckdb.connect()
+    names = (
+        ["jose lima"] * 3
+        + ["gabi"] * 5
+        + ["gabi souza"] * 2
+        + ["ana", "ana paz", "ana reis", "ana luz"]
+    )
+    con.register("names", pa.table({"name_key": names}))
+    assert formal_given_names(con, "names") == {"jose", "ana"}
 
 
 def test_given_names_are_the_words_mostly_written_first():
@@ -150,6 +186,12 @@ def test_personal_and_work_email_of_a_unique_name_link():
         identity("hotmart:2", "alice costa", ["alicecosta@gmail.com"], state="RJ", city="Macaé"),
     ]
     assert links_of(elsewhere).empty
+    # Two HubSpot contacts with a two-word name: namesakes as often as not.
+    in_hubspot = [
+        identity("hubspot:1", "alice costa", ["alice.costa@clinica.com.br"], state="RJ"),
+        identity("hubspot:2", "alice costa", ["alicecosta@gmail.com"], state="RJ"),
+    ]
+    assert links_of(in_hubspot).empty
     # A namesake with the same user name makes it ambiguous: no link.
     namesake = identity("manychat:3", "alice costa", emails=["alicecosta@hotmail.com"])
     assert (
