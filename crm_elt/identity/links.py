@@ -189,7 +189,7 @@ state_by_ddd as (
 
 local_numbers as (
 
-    select identity_id, state, unnest(local_phones) as local_phone
+    select identity_id, state, name_key, unnest(local_phones) as local_phone
     from _link_identities
     where not list_contains($rules_off::varchar[], 'same_local_phone')
 
@@ -197,9 +197,9 @@ local_numbers as (
 
 full_numbers as (
 
-    select identity_id, phone, right(phone, 9) as local_phone, state_by_ddd.state
+    select identity_id, name_key, phone, right(phone, 9) as local_phone, state_by_ddd.state
     from (
-        select identity_id, unnest(list_concat(phones, whatsapp_phones)) as phone
+        select identity_id, name_key, unnest(list_concat(phones, whatsapp_phones)) as phone
         from _link_identities
     )
     left join state_by_ddd
@@ -207,19 +207,36 @@ full_numbers as (
 
 ),
 
--- A number without area code against the full numbers ending in it, in its state.
-local_matches as (
+-- A number without area code against the full numbers ending in it, in its state; in
+-- another state (a mobile kept after a move) only under the same full name...
+local_candidates as (
 
     select
         local_numbers.identity_id as local_identity,
         full_numbers.identity_id as full_identity,
         local_numbers.local_phone,
-        full_numbers.phone
+        full_numbers.phone,
+        local_numbers.state is null or upper(local_numbers.state) = full_numbers.state
+            as is_in_state
     from local_numbers
     inner join full_numbers
         on local_numbers.local_phone = full_numbers.local_phone
         and local_numbers.identity_id != full_numbers.identity_id
-    where local_numbers.state is null or upper(local_numbers.state) = full_numbers.state
+    where local_numbers.state is null
+        or upper(local_numbers.state) = full_numbers.state
+        or (
+            local_numbers.name_key = full_numbers.name_key
+            and contains(local_numbers.name_key, ' ')
+        )
+
+),
+
+-- ... and another state's number only when none of its own state fits.
+local_matches as (
+
+    select * exclude (is_in_state)
+    from local_candidates
+    qualify is_in_state or not bool_or(is_in_state) over (partition by local_identity, local_phone)
 
 ),
 

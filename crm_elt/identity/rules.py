@@ -40,7 +40,8 @@ RULES = {
             "same_local_phone",
             2,
             "A phone recorded without area code equals the end of another identity's full "
-            "number, whose area code is in the record's state (when it has one), and the names "
+            "number, whose area code is in the record's state (when it has one; in another "
+            "state only under the same full name: a mobile kept after a move), and the names "
             "are not clearly different; a local number that fits several people links no one.",
         ),
         Rule(

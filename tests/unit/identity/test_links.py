@@ -170,6 +170,19 @@ def test_a_local_number_links_to_the_full_number_in_its_state():
     ) == [("hubspot:1", "manychat:2", "same_local_phone")]
 
 
+def test_a_local_number_links_in_another_state_only_under_the_same_full_name():
+    moved = links_of(
+        [
+            identity("hubspot:1", "irene gomes correia", local=["970131190"], state="SP"),
+            identity("manychat:2", "irene gomes correia", whatsapp=["+5561970131190"]),  # DF
+            identity("manychat:3", "irene", whatsapp=["+5571970131190"]),  # BA, one word
+        ]
+    )
+    assert list(zip(moved["identity_a"], moved["identity_b"], strict=True)) == [
+        ("hubspot:1", "manychat:2")
+    ]
+
+
 def test_personal_and_work_email_of_a_unique_name_link():
     people = [
         identity("hubspot:1", "alice costa", emails=["alice.costa@clinica.com.br"], state="RJ"),
