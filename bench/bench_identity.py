@@ -103,6 +103,14 @@ def bench(size: int, run_splink: bool) -> None:
         f"ours: staging -> golden contact: models {models_s:.1f} s ({ours_s:.1f} s with dbt's "
         f"start and parse), peak {ours_mib:,.0f} MiB"
     )
+    slowest = sorted(results["results"], key=lambda result: -result["execution_time"])[:6]
+    print(
+        "  slowest models: "
+        + ", ".join(
+            f"{result['unique_id'].split('.')[-1]} {result['execution_time']:.1f} s"
+            for result in slowest
+        )
+    )
     print(format_score(ours, top=5))
     if not run_splink:
         return

@@ -13,13 +13,13 @@ choosing among them is numpy, not strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pyarrow as pa
 
 from crm_elt.fakedata import text
-from crm_elt.fakedata.defects import e164
+from crm_elt.fakedata.defects import DefectRates, e164
 
 EMAIL_KINDS = ("personal", "work", "family", "front_desk")
 PHONE_KINDS = ("personal", "clinic", "whatsapp", "old", "family")
@@ -36,12 +36,12 @@ class SourceHabits:
     family_email: float  # the relative's email (of people registered by a relative)
     family_phone: float  # the relative's phone
 
-
-SOURCE_HABITS = {
-    "hubspot": SourceHabits(0.6, 0.1, 0.15, 0.6, 0.7),
-    "hotmart": SourceHabits(0.3, 0.1, 0.3, 0.5, 0.6),
-    "manychat": SourceHabits(0.15, 0.05, 0.5, 0.3, 0.8),
-}
+    @classmethod
+    def of(cls, rates: DefectRates, source: str) -> SourceHabits:
+        """A source's habits from its `<source>_<contact point>_use` rates."""
+        return cls(
+            **{habit.name: getattr(rates, f"{source}_{habit.name}_use") for habit in fields(cls)}
+        )
 
 
 @dataclass
@@ -82,10 +82,10 @@ def choose_contacts(
     contacts: PersonContacts,
     rows: np.ndarray,
     moments_ms: np.ndarray,
-    source: str,
+    habits: SourceHabits,
 ) -> RecordContacts:
-    """The email and main phone of records of the persons at `rows`, made at `moments_ms`."""
-    habits = SOURCE_HABITS[source]
+    """The email and main phone of records of the persons at `rows`, made at `moments_ms`,
+    by the habits of their source."""
     size = len(rows)
     n_persons = len(contacts.mobile)
     relative = contacts.relative[rows]

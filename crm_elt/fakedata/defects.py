@@ -23,8 +23,9 @@ from crm_elt.fakedata.pools import EMAIL_DOMAIN_TYPOS
 class DefectRates:
     """Every rate of the world: of records (defects) or of persons (how people are).
 
-    Person rates say how many people have a second contact point; per source, how often a
-    record carries it is in `contact_points.SOURCE_HABITS`.
+    Person rates say how many people have a second contact point; the `<source>_..._use`
+    rates say, of the people who have one, the share of that source's records that carry it
+    (`contact_points.SourceHabits`).
     """
 
     duplicate: float = 0.04  # an extra record of a person already in the source
@@ -63,6 +64,28 @@ class DefectRates:
     phone_reformatted: float = 0.5  # any non-E.164 shape
     phone_no_area_code: float = 0.08
     phone_missing_ninth_digit: float = 0.04
+    # Which contact point a source's records carry, of the people who have it.
+    hubspot_work_email_use: float = 0.6  # the work email instead of the personal one
+    hubspot_clinic_phone_use: float = 0.1  # the clinic phone in the main phone field
+    hubspot_whatsapp_phone_use: float = 0.15  # the WhatsApp-only number in the main phone field
+    hubspot_family_email_use: float = (
+        0.6  # the relative's email (of people registered by a relative)
+    )
+    hubspot_family_phone_use: float = 0.7  # the relative's phone
+    hotmart_work_email_use: float = 0.3  # the work email instead of the personal one
+    hotmart_clinic_phone_use: float = 0.1  # the clinic phone in the main phone field
+    hotmart_whatsapp_phone_use: float = 0.3  # the WhatsApp-only number in the main phone field
+    hotmart_family_email_use: float = (
+        0.5  # the relative's email (of people registered by a relative)
+    )
+    hotmart_family_phone_use: float = 0.6  # the relative's phone
+    manychat_work_email_use: float = 0.15  # the work email instead of the personal one
+    manychat_clinic_phone_use: float = 0.05  # the clinic phone in the main phone field
+    manychat_whatsapp_phone_use: float = 0.5  # the WhatsApp-only number in the main phone field
+    manychat_family_email_use: float = (
+        0.3  # the relative's email (of people registered by a relative)
+    )
+    manychat_family_phone_use: float = 0.8  # the relative's phone
     # Companies, deals, exports.
     specialty_variant: float = 0.35
     company_duplicate: float = 0.05

@@ -26,6 +26,7 @@ from crm_elt.fakedata.contact_points import (
     PHONE_KINDS,
     Identities,
     PersonContacts,
+    SourceHabits,
     choose_contacts,
 )
 from crm_elt.fakedata.defects import (
@@ -640,7 +641,9 @@ class WorldBuilder:
         acquired = column(people, "acquired_at_ms")
         created = np.where(duplicate, later(rng, acquired, 60 * DAY_MS, self.as_of_ms), acquired)
         points = self.person_contacts
-        chosen = choose_contacts(rng, points, person_row, created, "hubspot")
+        chosen = choose_contacts(
+            rng, points, person_row, created, SourceHabits.of(rates, "hubspot")
+        )
         company_index = self.company_of_person[person_row]
         shared = choose(rng, size, rates.shared_email)
         company_domains = companies.truth.column("domain").combine_chunks()
@@ -967,7 +970,9 @@ class WorldBuilder:
         names = pc.if_else(pa.array(caps), pc.utf8_upper(names), names)
         log.add("name_all_caps", caps)
         points = self.person_contacts
-        chosen = choose_contacts(rng, points, people_rows, checkout_order, "hotmart")
+        chosen = choose_contacts(
+            rng, points, people_rows, checkout_order, SourceHabits.of(rates, "hotmart")
+        )
         identity = chosen.email_identity(points)
         email = email_defects(rng, identity, np.ones(n_checkouts, dtype=bool), rates, log)
         cellphone = format_phones(rng, chosen.phone, rates, log)
@@ -1180,7 +1185,7 @@ class WorldBuilder:
         rest = pc.struct_field(parts, "rest")
         last_name = pc.if_else(pc.equal(rest, ""), pa.scalar(None, pa.string()), rest)
         points = self.person_contacts
-        chosen = choose_contacts(rng, points, rows, subscribed, "manychat")
+        chosen = choose_contacts(rng, points, rows, subscribed, SourceHabits.of(rates, "manychat"))
         identity = chosen.email_identity(points)
         missing = rng.random(size) < rates.manychat_missing_email
         identity = text.null_where(identity, missing)

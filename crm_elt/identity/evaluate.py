@@ -29,6 +29,8 @@ class PairwiseScore:
     unmatched_identities: int = 0  # identities the truth knows no person for (not scored)
     missed_by_defect: dict[str, int] = field(default_factory=dict)
     false_by_defect: dict[str, int] = field(default_factory=dict)
+    # Per rule: (accepted links, of them between two identities of one person).
+    links_by_rule: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def precision(self) -> float:
@@ -74,7 +76,9 @@ def evaluate_warehouse(warehouse: Path, truth_dir: Path) -> PairwiseScore:
     if not records.is_file():
         raise FileNotFoundError(f"{records}: no ground truth (evaluate needs a generated world)")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(_IDENTITY_PERSONS, [str(records)]).fetchall()
+        con.execute(f"create temp table identity_persons as {_IDENTITY_PERSONS}", [str(records)])
+        rows = con.execute("select * from identity_persons order by identity_id").fetchall()
+        links = con.execute(_LINKS_BY_RULE).fetchall()
     scored = [row for row in rows if row[2] is not None]
     cluster = np.array([row[1] for row in scored], dtype=object)
     person = np.array([row[2] for row in scored], dtype=np.int64)
@@ -87,6 +91,7 @@ def evaluate_warehouse(warehouse: Path, truth_dir: Path) -> PairwiseScore:
             "unmatched_identities": len(rows) - len(scored),
             "missed_by_defect": missed,
             "false_by_defect": false,
+            "links_by_rule": {rule: (accepted, true) for rule, accepted, true in links},
         }
     )
 
@@ -106,6 +111,20 @@ def _errors_by_defect(cluster, person, defects) -> tuple[dict[str, int], dict[st
                     counter.update(defects[x] | defects[y] or {"(none)"})
     return dict(missed.most_common()), dict(false.most_common())
 
+
+# Accepted links scored one by one: a rule's precision, whatever the clusters made of it.
+_LINKS_BY_RULE = """
+select
+    links.rule,
+    count(*) as accepted,
+    count(*) filter (where person_a.person_id = person_b.person_id) as true_links
+from marts.contact_links as links
+inner join identity_persons as person_a on links.identity_a = person_a.identity_id
+inner join identity_persons as person_b on links.identity_b = person_b.identity_id
+where links.is_accepted and person_a.person_id is not null and person_b.person_id is not null
+group by links.rule
+order by links.rule
+"""
 
 _IDENTITY_PERSONS = """
 with
@@ -167,6 +186,12 @@ def format_score(score: PairwiseScore, top: int = 8) -> str:
         f"  persons split       {score.persons_split:,}",
         f"  clusters over-merged {score.clusters_over_merged:,}",
     ]
+    if score.links_by_rule:
+        lines.append("  accepted links by rule (precision: links within one person):")
+        lines += [
+            f"    {rule:32} {true:>8,} of {accepted:>8,}  {true / accepted:.4f}"
+            for rule, (accepted, true) in score.links_by_rule.items()
+        ]
     for title, counts in (
         ("missed pairs by defect", score.missed_by_defect),
         ("false pairs by defect", score.false_by_defect),

@@ -40,7 +40,8 @@ RULES = {
             "same_local_phone",
             2,
             "A phone recorded without area code equals the end of another identity's full "
-            "number, whose area code is in the record's state (when it has one), and the names "
+            "number, whose area code is in the record's state (when it has one; in another "
+            "state only under the same full name: a mobile kept after a move), and the names "
             "are not clearly different; a local number that fits several people links no one.",
         ),
         Rule(
@@ -48,8 +49,9 @@ RULES = {
             1,
             "No shared identifier, but the same full name (2+ words) and the same email user "
             "name (dots aside) at a free provider and at a private domain (personal and work "
-            "addresses), with an area code or state in common, when no other identity has "
-            "that name and user name.",
+            "addresses), with an area code or state in common and the same city when both "
+            "records name one, when no other identity has that name and user name; two "
+            "HubSpot contacts need a name of three words or more.",
         ),
     )
 }

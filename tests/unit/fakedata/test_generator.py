@@ -651,3 +651,26 @@ def test_every_rate_is_a_cli_option_that_reaches_the_world(tmp_path, capsys):
     assert subscribers["name"].str.contains(" ").mean() > 0.9
     records = truth(out)
     assert records["email_kind"].ne("family").all() and records["phone_kind"].ne("family").all()
+
+
+def test_source_habits_are_rates_of_the_cli(tmp_path):
+    """Which contact point each source's records carry is a `--<source>-...-use-rate`."""
+    from generate_fake_data import main
+
+    out = tmp_path / "habits"
+    code = main(
+        [
+            *("--seed", "5", "--contacts", "400", "--out", str(out)),
+            *("--work-email-rate", "0.5", "--hubspot-work-email-use-rate", "1"),
+            *("--hotmart-work-email-use-rate", "0", "--manychat-work-email-use-rate", "0"),
+            *("--hubspot-family-phone-use-rate", "0", "--manychat-family-phone-use-rate", "1"),
+            *("--family-shared-rate", "0.2"),
+        ]
+    )
+    assert code == 0
+    records = truth(out)
+    work = records[records["email_kind"].eq("work")]
+    assert len(work) > 50
+    assert set(work["source"]) == {"hubspot"}
+    family_phone_sources = set(records.loc[records["phone_kind"].eq("family"), "source"])
+    assert "manychat" in family_phone_sources and "hubspot" not in family_phone_sources

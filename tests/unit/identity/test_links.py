@@ -7,7 +7,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from crm_elt.identity.links import clearly_different_names, given_name_words, identity_links
+from crm_elt.identity.links import (
+    clearly_different_names,
+    formal_given_names,
+    given_name_words,
+    identity_links,
+)
 from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
 
 
@@ -29,6 +34,11 @@ from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
         ("fontes sandra", "francisco ferreira fontes", True),  # a surname is not a given name
         ("alves marques roberto", "beto", False),  # surname first, then a nickname
         ("maria aparecida silva", "cida", False),  # nickname of the second first name
+        ("maria eduarda santos", "dudinha", False),  # nickname of the second first name
+        ("matheus godoy", "teteu", False),  # nickname
+        ("eliana martins santos", "juliana", True),  # similar given names, no surname shared
+        ("amanda matos abreu", "raimunda porto albuquerque", True),  # relatives
+        ("elias cardoso", "eilsa cradoso", False),  # typos in both words
         (None, "sandra", False),  # no name says nothing
     ],
 )
@@ -40,13 +50,47 @@ def test_clearly_different_names(a, b, different):
     assert result.tolist() == [different]
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "different"),
+    [
+        ("jose monteiro", "josefa monteiro", True),  # two formal first names
+        ("antonio paiva oliveira", "ana oliveira", True),
+        ("ana clara gomes", "aninha", False),  # a diminutive is not a formal first name
+        ("gabriela soares", "gabi", False),
+    ],
+)
+def test_two_formal_first_names_are_not_abbreviations_of_each_other(a, b, different):
+    formal = frozenset({"jose", "josefa", "antonio", "ana", "gabriela"})
+    result = clearly_different_names(
+        np.array([a], dtype=object), np.array([b], dtype=object), formal_names=formal
+    )
+    assert result.tolist() == [different]
+
+
+def test_formal_first_names_are_first_words_of_full_names_seen_three_times():
+    import duckdb
+
+    con = duckdb.connect()
+    names = (
+        ["jose lima"] * 3
+        + ["gabi"] * 5
+        + ["gabi souza"] * 2
+        + ["ana", "ana paz", "ana reis", "ana luz"]
+    )
+    con.register("names", pa.table({"name_key": names}))
+    assert formal_given_names(con, "names") == {"jose", "ana"}
+
+
 def test_given_names_are_the_words_mostly_written_first():
     names = pd.Series(["rosa campos", "rosa lima", "ana campos", "campos rosa", "lima"])
     assert given_name_words(names) == {"rosa", "ana", "lima"}
 
 
-def identity(identity_id, name=None, emails=(), phones=(), whatsapp=(), local=(), state=None):
+def identity(
+    identity_id, name=None, emails=(), phones=(), whatsapp=(), local=(), state=None, city=None
+):
     return {
+        "city": city,
         "identity_id": identity_id,
         "name_key": name,
         "email_keys": list(emails),
@@ -126,6 +170,19 @@ def test_a_local_number_links_to_the_full_number_in_its_state():
     ) == [("hubspot:1", "manychat:2", "same_local_phone")]
 
 
+def test_a_local_number_links_in_another_state_only_under_the_same_full_name():
+    moved = links_of(
+        [
+            identity("hubspot:1", "irene gomes correia", local=["970131190"], state="SP"),
+            identity("manychat:2", "irene gomes correia", whatsapp=["+5561970131190"]),  # DF
+            identity("manychat:3", "irene", whatsapp=["+5571970131190"]),  # BA, one word
+        ]
+    )
+    assert list(zip(moved["identity_a"], moved["identity_b"], strict=True)) == [
+        ("hubspot:1", "manychat:2")
+    ]
+
+
 def test_personal_and_work_email_of_a_unique_name_link():
     people = [
         identity("hubspot:1", "alice costa", emails=["alice.costa@clinica.com.br"], state="RJ"),
@@ -134,6 +191,20 @@ def test_personal_and_work_email_of_a_unique_name_link():
     assert as_set(links_of(people)) == {
         ("hotmart:2", "hubspot:1", "same_name_and_email_user", True, None)
     }
+    # The same user name and name in two cities of one state: namesakes.
+    elsewhere = [
+        identity(
+            "hubspot:1", "alice costa", ["alice.costa@clinica.com.br"], state="RJ", city="Niterói"
+        ),
+        identity("hotmart:2", "alice costa", ["alicecosta@gmail.com"], state="RJ", city="Macaé"),
+    ]
+    assert links_of(elsewhere).empty
+    # Two HubSpot contacts with a two-word name: namesakes as often as not.
+    in_hubspot = [
+        identity("hubspot:1", "alice costa", ["alice.costa@clinica.com.br"], state="RJ"),
+        identity("hubspot:2", "alice costa", ["alicecosta@gmail.com"], state="RJ"),
+    ]
+    assert links_of(in_hubspot).empty
     # A namesake with the same user name makes it ambiguous: no link.
     namesake = identity("manychat:3", "alice costa", emails=["alicecosta@hotmail.com"])
     assert (

@@ -4,11 +4,12 @@ identities still end in different clusters was refused for joining two documents
 
 
 def model(dbt, session):
-    from crm_elt.identity.clusters import identity_clusters
+    from crm_elt.identity.clusters import clusters_in_duckdb
 
     dbt.config(materialized="table")
-    identities = dbt.ref("int_identities").select("identity_id").df()
-    links = dbt.ref("int_identity_links").df()
-    documents = dbt.ref("int_identity_evidence").filter("evidence_kind = 'document'").df()
-    clusters, _refused = identity_clusters(identities["identity_id"].to_numpy(), links, documents)
-    return clusters
+    return clusters_in_duckdb(
+        session,
+        dbt.ref("int_identities").select("identity_id"),
+        dbt.ref("int_identity_links"),
+        dbt.ref("int_identity_evidence"),
+    )

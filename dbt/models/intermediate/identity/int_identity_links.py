@@ -10,6 +10,7 @@ def model(dbt, session):
 
     dbt.config(materialized="table")
     rules_off = dbt.config.get("identity_rules_off") or []
-    identities = dbt.ref("int_identities").to_arrow_table()
-    evidence = dbt.ref("int_identity_evidence").to_arrow_table()
-    return identity_links(identities, evidence, rules_off)
+    # The pairing runs as SQL on dbt's own connection, over the tables themselves.
+    return identity_links(
+        dbt.ref("int_identities"), dbt.ref("int_identity_evidence"), rules_off, con=session
+    )
