@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from crm_elt.quality import latest_checks, quality_summary
+from crm_elt.warehouse import open_warehouse
 
 
 def add_run(con, run_id: str, started_at: datetime, rows: list[tuple]) -> None:
@@ -122,3 +123,24 @@ def test_quality_summary_without_a_report_says_so():
         assert quality_summary(con) == [
             "No data-quality report yet (marts.data_quality_report is built by dbt build)."
         ]
+
+
+def test_quality_command_prints_the_summary(tmp_path, monkeypatch, capsys):
+    from crm_elt.__main__ import main
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    with open_warehouse(settings) as warehouse:
+        warehouse.execute("create schema marts")
+        warehouse.execute(
+            "create table marts.data_quality_report as select 'run-1' as run_id, "
+            "timestamp '2026-11-01' as run_started_at, 'files' as area, "
+            "'file_rows_recovered' as check_name, null::varchar as source, "
+            "null::varchar as field, null::varchar as detail, 0::bigint as item_count, "
+            "'file rows' as unit"
+        )
+    monkeypatch.setenv("CRM_ELT_ENV_FILE", str(tmp_path / "no.env"))
+    monkeypatch.setenv("CRM_ELT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ENVIRONMENT", "dev")
+    assert main(["quality"]) == 0
+    assert capsys.readouterr().out == "file_rows_recovered: 0 file rows\n"
