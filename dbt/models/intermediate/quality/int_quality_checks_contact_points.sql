@@ -129,4 +129,4 @@ counted as (
 
 )
 
-select * from counted
+{{ select_quality_checks('counted') }}

@@ -73,4 +73,4 @@ checks as (
 
 )
 
-select * from checks
+{{ select_quality_checks('checks') }}

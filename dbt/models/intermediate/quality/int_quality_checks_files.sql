@@ -28,4 +28,4 @@ checks as (
 
 )
 
-select * from checks
+{{ select_quality_checks('checks') }}

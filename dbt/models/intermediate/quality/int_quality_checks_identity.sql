@@ -65,4 +65,4 @@ checks as (
 
 )
 
-select * from checks
+{{ select_quality_checks('checks') }}

@@ -50,4 +50,4 @@ checks as (
 
 )
 
-select * from checks
+{{ select_quality_checks('checks') }}
