@@ -1,4 +1,5 @@
-"""Command line: `python -m crm_elt {run,extract,build,render-triggers,summary,why,evaluate}`.
+"""Command line: `python -m crm_elt COMMAND`, one of run, extract, build, render-triggers,
+summary, why, evaluate, quality.
 
 Every known failure ends as one `error: ...` line on stderr and a non-zero exit; the
 full traceback is shown only with `--debug`.
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "evaluate", help="identity resolution scored against the generated world's ground truth"
     )
+    commands.add_parser("quality", help="the latest data-quality report, one line per check")
 
     args = parser.parse_args(argv)
     try:
@@ -105,6 +107,12 @@ def _dispatch(args: argparse.Namespace, settings) -> int:
 
         score = evaluate_warehouse(settings.warehouse_path, settings.data_dir / "truth")
         print(format_score(score))
+    elif args.command == "quality":
+        from crm_elt.quality import quality_summary
+        from crm_elt.warehouse import open_warehouse
+
+        with open_warehouse(settings, read_only=True) as con:
+            print("\n".join(quality_summary(con)))
     return 0
 
 
