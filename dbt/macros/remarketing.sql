@@ -7,9 +7,26 @@
     cast({{ to_business_time(utc_timestamp) }} as date)
 {%- endmacro %}
 
+{#- The remarketing window in days (var remarketing_window_days, 30) and the batch's cap
+    (var remarketing_batch_size, 50). -#}
+{% macro remarketing_window_days() -%}
+    {{ return(var('remarketing_window_days', 30) | int) }}
+{%- endmacro %}
+
+{% macro remarketing_batch_size() -%}
+    {{ return(var('remarketing_batch_size', 50) | int) }}
+{%- endmacro %}
+
 {#- Whether a UTC timestamp's business date has come by the run date. -#}
 {% macro has_happened_by_run_date(utc_timestamp) -%}
     ({{ business_date(utc_timestamp) }} <= {{ run_date() }})
+{%- endmacro %}
+
+{#- Whether a date is within the window of the run date, before or after it (a backfilled run
+    date respects the batches sent after it). -#}
+{% macro is_within_window_of_run_date(date_column) -%}
+    {%- set reach = remarketing_window_days() - 1 -%}
+    ({{ date_column }} between {{ run_date() }} - {{ reach }} and {{ run_date() }} + {{ reach }})
 {%- endmacro %}
 
 {#- Whether a UTC timestamp's business date is in the `days` days ending on the run date
