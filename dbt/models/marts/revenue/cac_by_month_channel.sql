@@ -32,7 +32,7 @@ spend_summed as (
 
     select
         spend_month as month,
-        upper(trim(channel)) as channel,
+        channel,
         coalesce(sum(amount) filter (where currency_code = 'BRL'), 0)::decimal(18, 2)
             as spend_brl,
         count(*) filter (where currency_code is distinct from 'BRL') as non_brl_spend_rows,
@@ -42,7 +42,7 @@ spend_summed as (
         ) filter (where currency_code is distinct from 'BRL') as non_brl_currencies
 
     from spend
-    group by spend_month, upper(trim(channel))
+    group by spend_month, channel
 
 ),
 
