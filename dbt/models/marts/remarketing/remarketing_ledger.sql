@@ -88,7 +88,9 @@ ranked as (
         ) as priority_rank
 
     from eligible
-    where eligible.golden_contact_id not in (select golden_contact_id from contacted_within_window)
+    left join contacted_within_window
+        on eligible.golden_contact_id = contacted_within_window.golden_contact_id
+    where contacted_within_window.golden_contact_id is null
         -- A run date already in the ledger keeps the batch it sent.
         and not exists (select 1 from ledger where ledger.run_date = {{ run_date() }})
 
