@@ -30,6 +30,9 @@ renamed as (
         {{ hs_property('hs_analytics_source') }} as acquisition_channel,
         -- The portal's custom consent property; null when the contact never answered.
         try_cast({{ hs_property('consentimento_whatsapp') }} as boolean) as has_whatsapp_consent,
+        -- The portal's product-line interest, when it has such a property (audiences read it).
+        {{ hs_property(var('hubspot_product_line_property', 'linha_de_interesse')) }}
+            as product_line_interest,
         {{ hs_property('hs_merged_object_ids') }} as merged_contact_ids,
         {{ hs_timestamp('createdate') }} as created_at,
         {{ hs_timestamp('lastmodifieddate') }} as modified_at,
