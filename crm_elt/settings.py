@@ -28,6 +28,9 @@ HOTMART_STATUS_FILTERS = ("per_status", "repeated", "comma")
 MANYCHAT_ENRICH_MODES = ("off", "new", "all")
 DEFAULT_SANDBOX_PORT = 8765
 _TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Mage routes the token's URL segment as `\w+` (a '-' makes the call a 405) and it is written
+# into YAML unquoted: letters, digits and '_' only.
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_]{16,128}$")
 
 
 class SettingsError(Exception):
@@ -60,6 +63,8 @@ class Settings:
     manychat_enrich: str = "off"
     # The account's time zone: ManyChat exports write local times without an offset.
     manychat_timezone: str = "America/Sao_Paulo"
+    # The Mage API trigger's token (the only credential Mage checks on that endpoint).
+    mage_api_trigger_token: str = field(repr=False, default="")
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -114,6 +119,7 @@ class Settings:
             self.hotmart_client_secret,
             self.hotmart_basic_token,
             self.manychat_token,
+            self.mage_api_trigger_token,
         ]
         return [value for value in values if value]
 
@@ -172,6 +178,12 @@ def load_settings(
         "MANYCHAT_TIMEZONE", get("MANYCHAT_TIMEZONE", "America/Sao_Paulo")
     )
 
+    api_trigger_token = get("MAGE_API_TRIGGER_TOKEN", "")
+    if api_trigger_token and not _TOKEN_PATTERN.match(api_trigger_token):
+        raise SettingsError(
+            "MAGE_API_TRIGGER_TOKEN is invalid: expected 16-128 letters, digits or '_'"
+        )
+
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -208,6 +220,7 @@ def load_settings(
         manychat_token=get("MANYCHAT_TOKEN", SANDBOX_CREDENTIALS.manychat_token),
         manychat_enrich=manychat_enrich,
         manychat_timezone=manychat_timezone,
+        mage_api_trigger_token=api_trigger_token,
     )
 
 
