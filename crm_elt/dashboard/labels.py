@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 LANGUAGES = {"pt": "Português", "en": "English"}
 DEFAULT_LANGUAGE = "pt"
+CENT = Decimal("0.01")
 
 LABELS: dict[str, dict[str, str]] = {
     "pt": {
@@ -122,7 +124,7 @@ def label(key: str, language: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def _grouped(number: float, decimals: int, language: str) -> str:
+def _grouped(number: float | Decimal, decimals: int, language: str) -> str:
     text = f"{number:,.{decimals}f}"
     if language == "pt":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
@@ -137,7 +139,8 @@ def format_money(value: object, language: str) -> str:
     """R$ 1.234,56 (pt) or R$ 1,234.56 (en); a negative amount as -R$ 1.234,56; '-' when absent."""
     if _missing(value):
         return "-"
-    amount = float(value)
+    # Half a cent rounds up, as a cashier does, whether the mart gives a DECIMAL or a float.
+    amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     return f"{sign}R$ {_grouped(abs(amount), 2, language)}"
 
