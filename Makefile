@@ -53,9 +53,11 @@ ui: setup
 	$(PY) -m crm_elt render-triggers
 	$(VENV)/bin/mage start hubspot_elt_project --host 127.0.0.1 --port 6789
 
+# Builds the docs (models, tests, exposures and their lineage) and serves them on port 8080.
 docs: setup
 	cd dbt && CRM_ELT_DATA_DIR=$(CURDIR)/data ../$(VENV)/bin/dbt docs generate --profiles-dir . --target $${ENVIRONMENT:-dev}
-	@echo "Open: cd dbt && ../$(VENV)/bin/dbt docs serve --profiles-dir . --port 8080"
+	@echo "dbt docs: http://127.0.0.1:8080 (Ctrl+C stops it)"
+	cd dbt && CRM_ELT_DATA_DIR=$(CURDIR)/data ../$(VENV)/bin/dbt docs serve --profiles-dir . --target $${ENVIRONMENT:-dev} --host 127.0.0.1 --port 8080 --no-browser
 
 bench: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt -c requirements.txt
