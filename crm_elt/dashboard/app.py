@@ -108,9 +108,8 @@ def quality_page() -> None:
         columns[2].metric(text("quarantined_rows"), format_number(last["quarantined_rows"], lang))
         columns[3].metric(text("failed_streams"), format_number(last["failed_streams"], lang))
         st.subheader(text("trend"))
-        st.bar_chart(
-            trend.set_index("run_number")[["records_received", "records_inserted"]], stack=False
-        )
+        # A line per count: the pinned Altair 4 draws bars only stacked, which adds them up.
+        st.line_chart(trend.set_index("run_number")[["records_received", "records_inserted"]])
         show_table(trend)
     st.subheader(text("quarantine_by_reason"))
     if (reasons := read(queries.quarantine_by_reason)) is not None:

@@ -119,6 +119,69 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Table headings for the columns the pages show; a column not listed keeps its own name.
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "pt": {
+        "sources": "Fontes",
+        "people": "Pessoas",
+        "acquisition_month": "Mês de aquisição",
+        "acquisition_channel": "Canal de aquisição",
+        "contacts_acquired": "Contatos adquiridos",
+        "run_number": "Execução",
+        "started_at": "Início",
+        "records_received": "Registros recebidos",
+        "records_inserted": "Versões novas",
+        "failed_streams": "Fluxos com falha",
+        "quarantined_rows": "Linhas em quarentena",
+        "source": "Fonte",
+        "entity": "Entidade",
+        "reason": "Motivo",
+        "rows": "Linhas",
+        "identities": "Identidades",
+        "golden_contacts": "Contatos únicos",
+        "month": "Mês",
+        "channel": "Canal",
+        "spend_brl": "Investimento",
+        "new_customers": "Clientes novos",
+        "cac_brl": "CAC",
+        "golden_contact_id": "Contato único",
+        "run_date": "Data do lote",
+        "priority_rank": "Prioridade",
+    },
+    "en": {
+        "sources": "Sources",
+        "people": "People",
+        "acquisition_month": "Acquisition month",
+        "acquisition_channel": "Acquisition channel",
+        "contacts_acquired": "Contacts acquired",
+        "run_number": "Run",
+        "started_at": "Started",
+        "records_received": "Records received",
+        "records_inserted": "New versions",
+        "failed_streams": "Failed streams",
+        "quarantined_rows": "Quarantined rows",
+        "source": "Source",
+        "entity": "Entity",
+        "reason": "Reason",
+        "rows": "Rows",
+        "identities": "Identities",
+        "golden_contacts": "Golden contacts",
+        "month": "Month",
+        "channel": "Channel",
+        "spend_brl": "Spend",
+        "new_customers": "New customers",
+        "cac_brl": "CAC",
+        "golden_contact_id": "Golden contact",
+        "run_date": "Batch date",
+        "priority_rank": "Priority",
+    },
+}
+
+
+def column_label(column: str, language: str) -> str:
+    return COLUMN_LABELS[language].get(column, column)
+
+
 def label(key: str, language: str, **values: object) -> str:
     text = LABELS[language][key]
     return text.format(**values) if values else text
@@ -171,7 +234,8 @@ def format_datetime(value: object, language: str) -> str:
 
 
 def format_frame(frame: pd.DataFrame, language: str) -> pd.DataFrame:
-    """A mart's rows as text to show: `*_brl` columns as money, dates and ratios localized.
+    """A mart's rows as text to show, under localized headings: `*_brl` columns as money,
+    dates and ratios localized.
 
     The marts name money `<what>_brl` and dates `<what>_at`, `<what>_date` or `month`
     (CONVENTIONS.md), so one rule formats every mart, including marts written after this.
@@ -198,7 +262,7 @@ def format_frame(frame: pd.DataFrame, language: str) -> pd.DataFrame:
                 else str(value)
                 for value in values
             ]
-    return shown
+    return shown.rename(columns=lambda column: column_label(column, language))
 
 
 def _holds_dates(values: pd.Series) -> bool:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from crm_elt.dashboard.labels import (
+    COLUMN_LABELS,
     LABELS,
     LANGUAGES,
     format_date,
@@ -20,9 +21,10 @@ from crm_elt.dashboard.labels import (
 
 
 def test_every_label_exists_in_every_language():
-    keys = {language: set(labels) for language, labels in LABELS.items()}
-    assert set(keys) == set(LANGUAGES)
-    assert keys["pt"] == keys["en"]
+    for catalogue in (LABELS, COLUMN_LABELS):
+        keys = {language: set(labels) for language, labels in catalogue.items()}
+        assert set(keys) == set(LANGUAGES)
+        assert keys["pt"] == keys["en"]
 
 
 @pytest.mark.parametrize(
@@ -75,12 +77,13 @@ def test_frame_columns_are_formatted_by_their_names():
     )
     shown = format_frame(frame, "pt").iloc[0].to_dict()
     assert shown == {
-        "month": "01/01/2026",
-        "channel": "paid_social",
-        "spend_brl": "R$ 1.234,50",
-        "new_customers": "3",
-        "cac_brl": "-",
+        "Mês": "01/01/2026",
+        "Canal": "paid_social",
+        "Investimento": "R$ 1.234,50",
+        "Clientes novos": "3",
+        "CAC": "-",
         "ltv_cac": "2,50",
         "first_purchase_at": "05/01/2026 10:30",
-        "sources": "hubspot, hotmart",
+        "Fontes": "hubspot, hotmart",
     }
+    assert list(format_frame(frame, "en").columns)[:3] == ["Month", "Channel", "Spend"]
