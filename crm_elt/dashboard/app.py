@@ -17,6 +17,7 @@ from crm_elt.dashboard import queries
 from crm_elt.dashboard.labels import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
+    column_label,
     format_date,
     format_datetime,
     format_frame,
@@ -136,9 +137,10 @@ def cac_page() -> None:
     lang = language()
     spend, customers = frame["spend_brl"].sum(), frame["new_customers"].sum()
     columns = st.columns(3)
-    columns[0].metric("spend_brl", format_money(spend, lang))
-    columns[1].metric("new_customers", format_number(customers, lang))
-    columns[2].metric("cac_brl", format_money(spend / customers if customers else None, lang))
+    columns[0].metric(column_label("spend_brl", lang), format_money(spend, lang))
+    columns[1].metric(column_label("new_customers", lang), format_number(customers, lang))
+    blended = spend / customers if customers else None
+    columns[2].metric(column_label("cac_brl", lang), format_money(blended, lang))
     show_table(frame)
 
 
