@@ -167,7 +167,13 @@ def test_api_trigger_starts_a_run_with_its_token_only(mage_ui):
     wrong = requests.post(
         f"{endpoint}/not_the_token_0123456789", json={"pipeline_run": {}}, timeout=60
     )
-    assert not wrong.ok
+    # Mage answers a wrong token with an error body (status 200 or 500), and starts nothing.
+    assert "pipeline_run" not in wrong.text
+    runs_of_api_trigger = (
+        "select count(*) from pipeline_run where pipeline_schedule_id = ?",
+        (api_id,),
+    )
+    assert mage_rows(mage_ui["database"], *runs_of_api_trigger) == [(0,)]
     answer = requests.post(
         f"{endpoint}/{API_TOKEN}", json={"pipeline_run": {"variables": {}}}, timeout=60
     )
@@ -175,6 +181,7 @@ def test_api_trigger_starts_a_run_with_its_token_only(mage_ui):
     run = answer.json()["pipeline_run"]
     assert run["pipeline_schedule_id"] == api_id
     assert run["pipeline_uuid"] == PIPELINE_UUID
+    assert mage_rows(mage_ui["database"], *runs_of_api_trigger) == [(1,)]
 
 
 def test_ui_leaves_the_rendered_pipeline_files_alone(mage_ui):
