@@ -91,7 +91,7 @@ def people_page() -> None:
         elif answer is not None:
             st.caption(text("lookup_why"))
             for explanation in answer.explanations:
-                st.code(explanation, language=None)
+                st.code(explanation, language=None, wrap_lines=True)
 
 
 def quality_page() -> None:
