@@ -8,7 +8,7 @@ export MAGE_DATA_DIR ?= $(CURDIR)/.mage_data
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lint format ui docs bench clean
+.PHONY: setup run test lint format ui docs dashboard browser bench clean
 
 # Fully pinned install; re-runs only when requirements.txt changes. The .pth file makes the
 # crm_elt package importable from Mage blocks, dbt and tests without installing it.
@@ -28,8 +28,18 @@ setup: $(INSTALLED) .env
 run: setup
 	@$(PY) -m crm_elt run
 
-test: setup lint
+test: setup lint browser
 	$(VENV)/bin/pytest
+
+# The real-browser tests (pytest -m browser) drive Debian's chromium through Playwright.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "The browser tests need Debian's chromium: run 'sudo apt-get install -y chromium'" \
+	    "(or skip them: .venv/bin/pytest -m 'not browser')" >&2; exit 1; fi; }
+
+dashboard: setup
+	$(PY) -m crm_elt.dashboard --port 8501
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -43,9 +53,11 @@ ui: setup
 	$(PY) -m crm_elt render-triggers
 	$(VENV)/bin/mage start hubspot_elt_project --host 127.0.0.1 --port 6789
 
+# Builds the docs (models, tests, exposures and their lineage) and serves them on port 8080.
 docs: setup
 	cd dbt && CRM_ELT_DATA_DIR=$(CURDIR)/data ../$(VENV)/bin/dbt docs generate --profiles-dir . --target $${ENVIRONMENT:-dev}
-	@echo "Open: cd dbt && ../$(VENV)/bin/dbt docs serve --profiles-dir . --port 8080"
+	@echo "dbt docs: http://127.0.0.1:8080 (Ctrl+C stops it)"
+	cd dbt && CRM_ELT_DATA_DIR=$(CURDIR)/data ../$(VENV)/bin/dbt docs serve --profiles-dir . --target $${ENVIRONMENT:-dev} --host 127.0.0.1 --port 8080 --no-browser
 
 bench: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt -c requirements.txt

@@ -32,6 +32,9 @@ MANYCHAT_PUSH_MODES = ("auto", "on", "off")
 REMARKETING_CSV_ENCODINGS = ("utf-8-sig", "utf-8")
 DEFAULT_SANDBOX_PORT = 8765
 _TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Mage routes the token's URL segment as `\w+` (a '-' makes the call a 405) and it is written
+# into YAML unquoted: letters, digits and '_' only.
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_]{16,128}$")
 
 
 class SettingsError(Exception):
@@ -79,6 +82,8 @@ class Settings:
     # The account's time zone: ManyChat exports write local times without an offset.
     manychat_timezone: str = "America/Sao_Paulo"
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
+    # The Mage API trigger's token (the only credential Mage checks on that endpoint).
+    mage_api_trigger_token: str = field(repr=False, default="")
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -143,6 +148,7 @@ class Settings:
             self.hotmart_client_secret,
             self.hotmart_basic_token,
             self.manychat_token,
+            self.mage_api_trigger_token,
         ]
         return [value for value in values if value]
 
@@ -201,6 +207,12 @@ def load_settings(
         "MANYCHAT_TIMEZONE", get("MANYCHAT_TIMEZONE", "America/Sao_Paulo")
     )
 
+    api_trigger_token = get("MAGE_API_TRIGGER_TOKEN", "")
+    if api_trigger_token and not _TOKEN_PATTERN.match(api_trigger_token):
+        raise SettingsError(
+            "MAGE_API_TRIGGER_TOKEN is invalid: expected 16-128 letters, digits or '_'"
+        )
+
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -238,6 +250,7 @@ def load_settings(
         manychat_enrich=manychat_enrich,
         manychat_timezone=manychat_timezone,
         delivery=_delivery_settings(get),
+        mage_api_trigger_token=api_trigger_token,
     )
 
 

@@ -94,3 +94,33 @@ def log_every_source(con, load_id: str = "l1") -> None:
 def small_dataset(tmp_path_factory) -> Path:
     """A generated world of 600 HubSpot contacts, shared read-only by integration tests."""
     return generate_dataset(tmp_path_factory.mktemp("dataset") / "data", contacts=600)
+
+
+# Without the background-networking flags Chromium's own connections are refused many at a
+# time on a closed network, and pages stall (GOLD_NOTES.md).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by Playwright (`make browser` installs it; never `playwright
+    install`, which downloads a browser)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run `make browser`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -4,6 +4,7 @@ import pytest
 
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
 from crm_elt.settings import SettingsError, load_settings
+from tests.conftest import make_settings
 
 
 def load(tmp_path: Path, env_text: str | None = None, **environ: str):
@@ -89,3 +90,15 @@ def test_every_source_extracts_with_its_own_load_id_when_none_is_given(tmp_path)
     for module in SOURCE_MODULES.values():
         extract = importlib.import_module(f"crm_elt.sources.{module}").extract
         assert inspect.signature(extract).parameters["load_id"].default is None
+
+
+@pytest.mark.parametrize("token", ["short", "has-a-hyphen-0123456789", "has space 0123456789"])
+def test_an_api_trigger_token_mage_cannot_route_is_refused(tmp_path, token):
+    with pytest.raises(SettingsError, match="MAGE_API_TRIGGER_TOKEN"):
+        make_settings(tmp_path, MAGE_API_TRIGGER_TOKEN=token)
+
+
+def test_the_api_trigger_token_is_a_secret(tmp_path):
+    settings = make_settings(tmp_path, MAGE_API_TRIGGER_TOKEN="abc_0123456789_def")
+    assert "abc_0123456789_def" in settings.secret_values()
+    assert "abc_0123456789_def" not in repr(settings)

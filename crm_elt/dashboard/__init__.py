@@ -1,0 +1,1 @@
+"""The dashboard (`make dashboard`): Streamlit pages over the snapshot each run publishes."""
