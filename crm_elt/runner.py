@@ -29,6 +29,7 @@ from crm_elt.identity.evaluate import PairwiseScore, evaluate_warehouse
 from crm_elt.logs import redact
 from crm_elt.mage_triggers import PIPELINE_UUID
 from crm_elt.settings import PROJECT_ROOT, Settings
+from crm_elt.story import run_story
 from crm_elt.warehouse import open_warehouse, table_row_counts, utc_now
 
 MAGE_PROJECT = PROJECT_ROOT / "hubspot_elt_project"
@@ -60,6 +61,7 @@ class RunSummary:
     log_file: Path | None = None
     identity_score: PairwiseScore | None = None  # on a generated world: against its truth
     delivery: tuple[str, ...] = ()  # what the exporter blocks did, one line each
+    story: tuple[str, ...] = ()  # crm_elt.story: the run in plain words
 
 
 def step_line(line: str) -> str | None:
@@ -273,6 +275,7 @@ def run_end_to_end(
         run_log.close()
     with open_warehouse(settings, read_only=True) as con:
         counts = table_row_counts(con)
+        story = tuple(run_story(con, delivered))
     truth = settings.data_dir / "truth"
     score = evaluate_warehouse(settings.warehouse_path, truth) if truth.is_dir() else None
     return RunSummary(
@@ -282,31 +285,29 @@ def run_end_to_end(
         run_log.path,
         score,
         delivered,
+        story,
     )
 
 
 def format_summary(summary: RunSummary) -> str:
-    """Rows per schema (and the tables of the marts), the warehouse, and the run's log."""
-    by_schema: dict[str, list[tuple[str, int]]] = {}
+    """Rows per schema, the identity score on a generated world, the story, and the log."""
+    by_schema: dict[str, list[int]] = {}
     for name, rows in summary.row_counts:
-        schema, _, table = name.partition(".")
-        by_schema.setdefault(schema, []).append((table, rows))
+        by_schema.setdefault(name.partition(".")[0], []).append(rows)
     width = max((len(schema) for schema in by_schema), default=10)
     lines = [f"Warehouse {summary.warehouse}"]
     for schema, tables in by_schema.items():
-        total = sum(rows for _, rows in tables)
-        if schema == "marts" or len(tables) == 1:
-            detail = ", ".join(f"{table} {rows:,}" for table, rows in tables)
-        else:
-            detail = f"{total:,} rows in {len(tables)} tables"
-        lines.append(f"  {schema.ljust(width)}  {detail}")
+        lines.append(f"  {schema.ljust(width)}  {sum(tables):,} rows in {len(tables)} tables")
     if (score := summary.identity_score) is not None:
         lines.append(
             f"Identity resolution against the generated truth: precision {score.precision:.4f}, "
             f"recall {score.recall:.4f} over {score.identities:,} records "
             "(python -m crm_elt evaluate)"
         )
-    lines.extend(line[0].upper() + line[1:] for line in summary.delivery)
+    if summary.story:
+        lines.extend(summary.story)
+    else:
+        lines.extend(line[0].upper() + line[1:] for line in summary.delivery)
     if summary.log_file is not None:
         lines.append(f"Full log: {summary.log_file}")
     lines.append("Rows per table: .venv/bin/python -m crm_elt summary")

@@ -71,11 +71,27 @@ def test_format_summary_groups_tables_by_schema():
         Path("/w/logs/run.log"),
     )
     lines = format_summary(summary).splitlines()
-    assert "  marts          fct_a 5" in lines
+    assert "  marts          5 rows in 1 tables" in lines
     assert "  raw_hubspot    1,230 rows in 2 tables" in lines
-    assert "  raw_marketing  spend 96" in lines
     assert "Full log: /w/logs/run.log" in lines
     assert lines[-1] == "Done in 12.3 s."
+
+
+def test_format_summary_tells_the_story_before_the_log():
+    story = ("What this run found (03/12/2026):", "Next:")
+    summary = RunSummary(
+        1.0,
+        [("marts.fct_a", 5)],
+        Path("/w/warehouse.duckdb"),
+        Path("/w/run.log"),
+        None,
+        ("remarketing export: 50 contacts",),
+        story,
+    )
+    lines = format_summary(summary).splitlines()
+    assert lines[lines.index(story[0]) : lines.index(story[0]) + 2] == list(story)
+    assert lines.index("Next:") < lines.index("Full log: /w/run.log")
+    assert "Remarketing export: 50 contacts" not in lines  # the story tells the delivery
 
 
 def test_progress_closes_only_a_series_it_began(caplog, monkeypatch):

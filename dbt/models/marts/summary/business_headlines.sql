@@ -14,6 +14,20 @@ identities as (
 
 ),
 
+accepted_links as (
+
+    select
+        list({'rule': rule, 'links': links} order by links desc, rule) as accepted_links_by_rule
+
+    from (
+        select rule, count(*) as links
+        from {{ ref('contact_links') }}
+        where rejection_reason is null
+        group by rule
+    ) as by_rule
+
+),
+
 golden_contacts as (
 
     select
@@ -72,6 +86,7 @@ select
     {{ run_date() }} as run_date,
     identities.*,
     golden_contacts.*,
+    accepted_links.accepted_links_by_rule,
     orders.*,
     customers.*,
     spend.spend_brl,
@@ -83,4 +98,4 @@ select
     audiences.*,
     batch.*
 
-from identities, golden_contacts, orders, customers, spend, audiences, batch
+from identities, golden_contacts, accepted_links, orders, customers, spend, audiences, batch
