@@ -9,6 +9,7 @@ each command ends in one line saying how its nodes ended.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -97,9 +98,10 @@ def run_dbt(settings: Settings, command: Sequence[str]) -> list[NodeResult]:
         details = "; ".join(f"{node.node} {node.status}: {node.message}" for node in failed)
         reason = details or (str(outcome.exception) if outcome.exception else "see dbt log")
         raise DbtFailed(f"dbt {command[0]} failed: {reason}")
+    # The command's words, not its options: `dbt build: ...` whatever it excludes.
     logger.info(
         "dbt %s: %s in %.1f s",
-        " ".join(command),
+        " ".join(itertools.takewhile(lambda word: not word.startswith("-"), command)),
         describe_statuses(nodes),
         time.monotonic() - started,
     )

@@ -297,7 +297,8 @@ def format_summary(summary: RunSummary) -> str:
     width = max((len(schema) for schema in by_schema), default=10)
     lines = [f"Warehouse {summary.warehouse}"]
     for schema, tables in by_schema.items():
-        lines.append(f"  {schema.ljust(width)}  {sum(tables):,} rows in {len(tables)} tables")
+        in_tables = f"{len(tables)} table" + ("" if len(tables) == 1 else "s")
+        lines.append(f"  {schema.ljust(width)}  {sum(tables):,} rows in {in_tables}")
     if (score := summary.identity_score) is not None:
         lines.append(
             f"Identity resolution against the generated truth: precision {score.precision:.4f}, "

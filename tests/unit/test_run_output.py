@@ -71,7 +71,7 @@ def test_format_summary_groups_tables_by_schema():
         Path("/w/logs/run.log"),
     )
     lines = format_summary(summary).splitlines()
-    assert "  marts          5 rows in 1 tables" in lines
+    assert "  marts          5 rows in 1 table" in lines
     assert "  raw_hubspot    1,230 rows in 2 tables" in lines
     assert "Full log: /w/logs/run.log" in lines
     assert lines[-1] == "Done in 12.3 s."
