@@ -10,11 +10,12 @@ each command ends in one line saying how its nodes ended.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -125,9 +126,10 @@ def describe_statuses(nodes: Sequence[NodeResult]) -> str:
     )
 
 
-def build(settings: Settings) -> pd.DataFrame:
+def build(settings: Settings, dbt_vars: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Check source freshness, then `dbt build` (models, tests); one row per node. Then
     publish the dashboard's snapshot of the warehouse, so it shows what this build made.
+    `dbt_vars` are dbt's `--vars` (e.g. {"run_date": "2026-11-01"} to build a past day).
 
     Raw tables a source has not created yet are created empty first, so freshness and the
     build see every declared source.
@@ -135,8 +137,9 @@ def build(settings: Settings) -> pd.DataFrame:
     run_dbt(settings, ["run-operation", "ensure_raw_tables"])
     # Exposures (dbt/models/exposures.yml) are documentation: `build` would list each as a
     # "no-op" node of every run.
+    var_args = ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
     nodes = run_dbt(settings, ["source", "freshness"]) + run_dbt(
-        settings, ["build", "--exclude-resource-type", "exposure"]
+        settings, ["build", "--exclude-resource-type", "exposure", *var_args]
     )
     logger.info("dashboard snapshot published: %s", publish_snapshot(settings))
     return pd.DataFrame([node.__dict__ for node in nodes])

@@ -16,7 +16,22 @@ def test_docs_generate_declares_the_dashboard_and_the_export(settings, tmp_path)
     dashboard = exposures["exposure.crm_elt.dashboard"]
     assert dashboard["type"] == "dashboard"
     assert dashboard["url"] == "http://127.0.0.1:8501"
-    assert "model.crm_elt.dim_contacts" in dashboard["depends_on"]["nodes"]
+    dashboard_marts = {
+        "dim_contacts",
+        "ltv_cac_by_cohort_channel",
+        "cac_by_month_channel",
+        "audience_ilpi",
+        "audience_estetica",
+        "remarketing_batch",
+        "data_quality_report",
+        "business_headlines",
+    }
+    assert {f"model.crm_elt.{name}" for name in dashboard_marts} <= set(
+        dashboard["depends_on"]["nodes"]
+    )
+    export = exposures["exposure.crm_elt.remarketing_export"]
+    export_marts = {"remarketing_batch", "remarketing_ledger", "customer_ltv", "audience_ilpi"}
+    assert {f"model.crm_elt.{name}" for name in export_marts} <= set(export["depends_on"]["nodes"])
     for exposure in exposures.values():
         assert exposure["depends_on"]["nodes"], exposure["name"]
         assert all(node in manifest["nodes"] for node in exposure["depends_on"]["nodes"])
