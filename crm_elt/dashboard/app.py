@@ -31,6 +31,7 @@ from crm_elt.settings import load_settings
 # Bigger tables go to st.dataframe (scrollable, drawn on a canvas); smaller ones to st.table,
 # whose text a reader (and a browser test) can select.
 TABLE_ROW_LIMIT = 60
+TOP_CONTACTS = 10
 BUSINESS_TIME_ZONE = ZoneInfo("America/Sao_Paulo")
 
 settings = load_settings()
@@ -96,11 +97,9 @@ def people_page() -> None:
 
 def quality_page() -> None:
     st.header(text("page_quality"))
-    trend = read(queries.runs)
-    if trend is None:
-        return
     lang = language()
-    if len(trend):
+    trend = read(queries.runs)
+    if trend is not None and len(trend):
         last = trend.iloc[-1]
         st.caption(f"{text('last_run')}: {format_datetime(last['started_at'], lang)}")
         columns = st.columns(4)
@@ -112,21 +111,48 @@ def quality_page() -> None:
         # A line per count: the pinned Altair 4 draws bars only stacked, which adds them up.
         st.line_chart(trend.set_index("run_number")[["records_received", "records_inserted"]])
         show_table(trend)
+    st.subheader(text("quality_checks"))
+    if (reported_runs := read(queries.data_quality_runs)) is not None:
+        st.metric(text("reported_runs"), format_number(reported_runs, lang))
+        if (checks := read(queries.data_quality_by_check)) is not None:
+            show_table(checks)
+        if (check_trend := read(queries.data_quality_trend)) is not None and len(check_trend) > 1:
+            st.caption(text("quality_trend"))
+            st.line_chart(check_trend)
+        if (report := read(queries.data_quality_report)) is not None:
+            st.subheader(text("quality_breakdown"))
+            show_table(report)
     st.subheader(text("quarantine_by_reason"))
     if (reasons := read(queries.quarantine_by_reason)) is not None:
         show_table(reasons)
     st.subheader(text("identity_counts"))
     if (identities := read(queries.identities_by_source)) is not None:
         show_table(identities)
-    st.subheader("data_quality_report")
-    if (report := read(queries.data_quality_report)) is not None:
-        show_table(report)
+
+
+def blended_and_per_channel(frame: pd.DataFrame, blended: pd.Series) -> None:
+    """The month's (or cohort's) blended `ALL` rows, then each channel's."""
+    st.subheader(text("blended"))
+    show_table(frame[blended])
+    st.subheader(text("per_channel"))
+    show_table(frame[~blended])
 
 
 def ltv_cac_page() -> None:
     st.header(text("page_ltv_cac"))
+    lang = language()
+    if (figures := read(queries.headlines)) is not None:
+        columns = st.columns(4)
+        columns[0].metric(text("customers"), format_number(figures.customers, lang))
+        columns[1].metric(
+            text("customers_net_ltv"), format_money(figures.customers_net_ltv_brl, lang)
+        )
+        columns[2].metric(text("spend"), format_money(figures.spend_brl, lang))
+        columns[3].metric(
+            text("blended_ltv_cac"), format_number(figures.blended_ltv_cac_ratio, lang, 2)
+        )
     if (frame := read(queries.ltv_cac_by_cohort_channel)) is not None:
-        show_table(frame)
+        blended_and_per_channel(frame, frame["channel"] == "ALL")
 
 
 def cac_page() -> None:
@@ -135,13 +161,17 @@ def cac_page() -> None:
     if frame is None:
         return
     lang = language()
-    spend, customers = frame["spend_brl"].sum(), frame["new_customers"].sum()
+    blended = frame["is_blended"].astype(bool)
+    # Over all months, from the blended rows alone: the channels' rows add up to them.
+    spend = frame.loc[blended, "spend_brl"].sum()
+    customers = frame.loc[blended, "new_customers"].sum()
     columns = st.columns(3)
     columns[0].metric(column_label("spend_brl", lang), format_money(spend, lang))
     columns[1].metric(column_label("new_customers", lang), format_number(customers, lang))
-    blended = spend / customers if customers else None
-    columns[2].metric(column_label("cac_brl", lang), format_money(blended, lang))
-    show_table(frame)
+    columns[2].metric(
+        text("blended_cac"), format_money(spend / customers if customers else None, lang)
+    )
+    blended_and_per_channel(frame.drop(columns="is_blended"), blended)
 
 
 def audiences_page() -> None:
@@ -151,34 +181,42 @@ def audiences_page() -> None:
         queries.AUDIENCE_MARTS, ("audience_ilpi", "audience_estetica"), strict=True
     ):
         st.subheader(text(title))
-        frame = read(queries.audience, table)
-        if frame is None:
+        summary = read(queries.audience_summary, table)
+        if summary is None:
             continue
-        columns = st.columns(2)
-        columns[0].metric(text("contacts"), format_number(len(frame), lang))
-        ltv_columns = [c for c in frame.columns if c.startswith("net_ltv") and c.endswith("_brl")]
-        if ltv_columns:
-            columns[1].metric(
-                text("net_ltv_total"), format_money(frame[ltv_columns[0]].sum(), lang)
-            )
-        show_table(frame)
+        columns = st.columns(5)
+        columns[0].metric(text("contacts"), format_number(summary.contacts, lang))
+        columns[1].metric(
+            text("reachable_whatsapp"), format_number(summary.reachable_by_whatsapp, lang)
+        )
+        columns[2].metric(text("reachable_email"), format_number(summary.reachable_by_email, lang))
+        columns[3].metric(text("net_ltv_line_total"), format_money(summary.net_ltv_line_brl, lang))
+        columns[4].metric(text("net_ltv_total"), format_money(summary.net_ltv_brl, lang))
+        if (frame := read(queries.audience, table)) is not None:
+            st.caption(text("most_valuable", count=TOP_CONTACTS))
+            show_table(frame.head(TOP_CONTACTS))
+            if len(frame) > TOP_CONTACTS:
+                with st.expander(text("everyone", count=format_number(len(frame), lang))):
+                    st.dataframe(format_frame(frame, lang), hide_index=True)
 
 
 def batch_page() -> None:
     st.header(text("page_batch"))
-    today = datetime.now(BUSINESS_TIME_ZONE).date()
+    lang = language()
     batch = read(queries.remarketing_batch)
-    if batch is not None:
-        days = pd.to_datetime(batch["run_date"]).dt.date
-        day = today if (days == today).any() else (days.max() if len(days) else today)
-        todays = batch[days == day]
-        st.subheader(text("batch_date", day=format_date(day, language())))
-        st.metric(text("batch_size"), format_number(len(todays), language()))
-        show_table(todays)
+    day = read(queries.batch_day) if batch is not None else None
+    if batch is not None and day is not None:
+        st.subheader(text("batch_date", day=format_date(day, lang)))
+        columns = st.columns(3)
+        columns[0].metric(text("batch_size"), format_number(len(batch), lang))
+        columns[1].metric(
+            text("with_whatsapp"), format_number(batch["whatsapp_phone"].notna().sum(), lang)
+        )
+        columns[2].metric(text("net_ltv_total"), format_money(batch["net_ltv_brl"].sum(), lang))
     else:
-        day = today
-    export = queries.export_path(settings, day)
-    shown_day = format_date(day, language())
+        day = datetime.now(BUSINESS_TIME_ZONE).date()
+    export = queries.export_file(settings, day)
+    shown_day = format_date(day, lang)
     if export.is_file():
         st.download_button(
             text("download_export", day=shown_day),
@@ -188,6 +226,8 @@ def batch_page() -> None:
         )
     else:
         st.info(text("export_missing", day=shown_day, path=export))
+    if batch is not None:
+        show_table(batch.drop(columns="run_date"))
 
 
 st.set_page_config(page_title=text("app_title"), layout="wide")
