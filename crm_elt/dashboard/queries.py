@@ -220,7 +220,8 @@ def data_quality_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def data_quality_by_check(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Each check's count in the last dbt run and in the run before it (null for a first run)."""
+    """Each check's count in the last dbt run and in the run before it (null for a first run),
+    the check first: a page shows it as the row's heading."""
     _require(con, QUALITY_REPORT)
     return _frame(
         con,
@@ -237,14 +238,14 @@ def data_quality_by_check(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             where runs.age <= 2
             group by all
         )
-        select area, check_name,
+        select check_name, area,
             max(item_count) filter (where age = 1) as last_run,
             max(item_count) filter (where age = 2) as previous_run,
             (max(item_count) filter (where age = 1)
                 - max(item_count) filter (where age = 2))::bigint as change,
             any_value(unit) as unit
         from totals
-        group by area, check_name
+        group by check_name, area
         order by area, check_name
         """,
     )

@@ -38,7 +38,7 @@ PAGES = {
     "batch": "page_batch",
 }
 # The text of one cell of an st.table, found by its row heading (the first column) and its
-# column heading, in the `nth` table of the page that has that column; null when none has.
+# column heading, in the `nth` table of the page that has that column; null until it is drawn.
 CELL_SCRIPT = """([row, column, nth]) => {
     const tables = [...document.querySelectorAll('table')].filter(table =>
         [...table.querySelectorAll('thead th')].some(th => th.innerText.trim() === column));
@@ -135,8 +135,10 @@ def warehouse(dashboard) -> Path:
     return dashboard["settings"].warehouse_path
 
 
-def cell(page, row: str, column: str, nth: int = 0) -> str | None:
-    return page.evaluate(CELL_SCRIPT, [row, column, nth])
+def cell(page, row: str, column: str, nth: int = 0) -> str:
+    # Waits, as a locator does, for the table to be drawn (a page draws its parts in turn).
+    found = page.wait_for_function(CELL_SCRIPT, arg=[row, column, nth], timeout=30_000)
+    return found.json_value()
 
 
 def metrics(page, name: str) -> list[str]:
@@ -158,7 +160,7 @@ def test_every_page_renders_without_an_error(dashboard, page, tmp_path, path, la
     # Every mart is in a full run's snapshot, so no page waits for one.
     waiting = label("mart_missing", language, table="").split("`")[0]
     assert page.locator('[data-testid="stAlert"]', has_text=waiting).count() == 0
-    assert page.locator('[data-testid="stMetric"]').count() > 0
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
     page.screenshot(path=tmp_path / f"{path or 'people'}_{language}.png", full_page=True)
 
 
