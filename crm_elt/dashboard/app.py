@@ -1,194 +1,27 @@
-"""The Streamlit dashboard (`make dashboard`, http://127.0.0.1:8501): thin pages over `queries`.
+"""The Streamlit dashboard (`make dashboard`, http://127.0.0.1:8501): the pages of `pages`.
 
-Every page opens the published snapshot for its queries and closes it (`read`), so a run can
-replace the snapshot at any moment; `?lang=en` (or the sidebar) switches to English.
+`?lang=en` (or the sidebar) switches to English.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 import streamlit as st
 
-from crm_elt.dashboard import queries
-from crm_elt.dashboard.labels import (
-    DEFAULT_LANGUAGE,
-    LANGUAGES,
-    column_label,
-    format_date,
-    format_datetime,
-    format_frame,
-    format_money,
-    format_number,
-    label,
+from crm_elt.dashboard.labels import LANGUAGES, format_datetime
+from crm_elt.dashboard.pages import (
+    audiences_page,
+    batch_page,
+    cac_page,
+    language,
+    ltv_cac_page,
+    people_page,
+    quality_page,
+    settings,
+    text,
 )
-from crm_elt.dashboard.snapshot import SnapshotMissing, open_snapshot, snapshot_path
-from crm_elt.settings import load_settings
-
-# Bigger tables go to st.dataframe (scrollable, drawn on a canvas); smaller ones to st.table,
-# whose text a reader (and a browser test) can select.
-TABLE_ROW_LIMIT = 60
-BUSINESS_TIME_ZONE = ZoneInfo("America/Sao_Paulo")
-
-settings = load_settings()
-
-
-def language() -> str:
-    chosen = st.query_params.get("lang", DEFAULT_LANGUAGE)
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def text(key: str, **values: object) -> str:
-    return label(key, language(), **values)
-
-
-def read(query: Callable, *args):
-    """Run one query on the snapshot, or say on the page why there is nothing to show."""
-    try:
-        with open_snapshot(settings) as con:
-            return query(con, *args)
-    except SnapshotMissing:
-        st.info(text("snapshot_missing"))
-    except queries.MartNotPublished as missing:
-        st.info(text("mart_missing", table=missing.table))
-    return None
-
-
-def show_table(frame: pd.DataFrame) -> None:
-    shown = format_frame(frame, language())
-    if len(shown) <= TABLE_ROW_LIMIT:
-        st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
-    else:
-        st.dataframe(shown, hide_index=True)
-
-
-def people_page() -> None:
-    st.header(text("page_people"))
-    totals = read(queries.people_totals)
-    if totals is None:
-        return
-    lang = language()
-    columns = st.columns(4)
-    columns[0].metric(text("golden_contacts"), format_number(totals.golden_contacts, lang))
-    columns[1].metric(text("source_records"), format_number(totals.source_records, lang))
-    columns[2].metric(text("records_per_person"), format_number(totals.records_per_person, lang, 2))
-    columns[3].metric(text("with_whatsapp"), format_number(totals.with_whatsapp, lang))
-    st.subheader(text("by_source"))
-    if (by_sources := read(queries.people_by_sources)) is not None:
-        show_table(by_sources)
-    st.subheader(text("acquired_by_month"))
-    if (acquired := read(queries.contacts_acquired_by_month)) is not None:
-        show_table(acquired)
-    st.subheader(text("lookup"))
-    query = st.text_input(text("lookup_help"), key="lookup")
-    if query:
-        answer = read(queries.look_up_person, query)
-        if answer is not None and not answer.golden_contact_ids:
-            st.warning(text("lookup_none", query=query))
-        elif answer is not None:
-            st.caption(text("lookup_why"))
-            for explanation in answer.explanations:
-                st.code(explanation, language=None, wrap_lines=True)
-
-
-def quality_page() -> None:
-    st.header(text("page_quality"))
-    trend = read(queries.runs)
-    if trend is None:
-        return
-    lang = language()
-    if len(trend):
-        last = trend.iloc[-1]
-        st.caption(f"{text('last_run')}: {format_datetime(last['started_at'], lang)}")
-        columns = st.columns(4)
-        columns[0].metric(text("runs"), format_number(len(trend), lang))
-        columns[1].metric(text("records_received"), format_number(last["records_received"], lang))
-        columns[2].metric(text("quarantined_rows"), format_number(last["quarantined_rows"], lang))
-        columns[3].metric(text("failed_streams"), format_number(last["failed_streams"], lang))
-        st.subheader(text("trend"))
-        # A line per count: the pinned Altair 4 draws bars only stacked, which adds them up.
-        st.line_chart(trend.set_index("run_number")[["records_received", "records_inserted"]])
-        show_table(trend)
-    st.subheader(text("quarantine_by_reason"))
-    if (reasons := read(queries.quarantine_by_reason)) is not None:
-        show_table(reasons)
-    st.subheader(text("identity_counts"))
-    if (identities := read(queries.identities_by_source)) is not None:
-        show_table(identities)
-    st.subheader("data_quality_report")
-    if (report := read(queries.data_quality_report)) is not None:
-        show_table(report)
-
-
-def ltv_cac_page() -> None:
-    st.header(text("page_ltv_cac"))
-    if (frame := read(queries.ltv_cac_by_cohort_channel)) is not None:
-        show_table(frame)
-
-
-def cac_page() -> None:
-    st.header(text("page_cac"))
-    frame = read(queries.cac_by_month_channel)
-    if frame is None:
-        return
-    lang = language()
-    spend, customers = frame["spend_brl"].sum(), frame["new_customers"].sum()
-    columns = st.columns(3)
-    columns[0].metric(column_label("spend_brl", lang), format_money(spend, lang))
-    columns[1].metric(column_label("new_customers", lang), format_number(customers, lang))
-    blended = spend / customers if customers else None
-    columns[2].metric(column_label("cac_brl", lang), format_money(blended, lang))
-    show_table(frame)
-
-
-def audiences_page() -> None:
-    st.header(text("page_audiences"))
-    lang = language()
-    for table, title in zip(
-        queries.AUDIENCE_MARTS, ("audience_ilpi", "audience_estetica"), strict=True
-    ):
-        st.subheader(text(title))
-        frame = read(queries.audience, table)
-        if frame is None:
-            continue
-        columns = st.columns(2)
-        columns[0].metric(text("contacts"), format_number(len(frame), lang))
-        ltv_columns = [c for c in frame.columns if c.startswith("net_ltv") and c.endswith("_brl")]
-        if ltv_columns:
-            columns[1].metric(
-                text("net_ltv_total"), format_money(frame[ltv_columns[0]].sum(), lang)
-            )
-        show_table(frame)
-
-
-def batch_page() -> None:
-    st.header(text("page_batch"))
-    today = datetime.now(BUSINESS_TIME_ZONE).date()
-    batch = read(queries.remarketing_batch)
-    if batch is not None:
-        days = pd.to_datetime(batch["run_date"]).dt.date
-        day = today if (days == today).any() else (days.max() if len(days) else today)
-        todays = batch[days == day]
-        st.subheader(text("batch_date", day=format_date(day, language())))
-        st.metric(text("batch_size"), format_number(len(todays), language()))
-        show_table(todays)
-    else:
-        day = today
-    export = queries.export_path(settings, day)
-    shown_day = format_date(day, language())
-    if export.is_file():
-        st.download_button(
-            text("download_export", day=shown_day),
-            data=export.read_bytes(),
-            file_name=export.name,
-            mime="text/csv",
-        )
-    else:
-        st.info(text("export_missing", day=shown_day, path=export))
-
+from crm_elt.dashboard.snapshot import snapshot_path
 
 st.set_page_config(page_title=text("app_title"), layout="wide")
 with st.sidebar:
@@ -202,7 +35,7 @@ with st.sidebar:
     if chosen != language():
         st.query_params["lang"] = chosen
         st.rerun()
-    published = snapshot_path(settings)
+    published = snapshot_path(settings())
     if published.is_file():
         moment = datetime.fromtimestamp(published.stat().st_mtime)
         st.caption(text("snapshot_of", when=format_datetime(moment, language())))

@@ -11,6 +11,7 @@ import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 LANGUAGES = {"pt": "Português", "en": "English"}
@@ -66,6 +67,24 @@ LABELS: dict[str, dict[str, str]] = {
         "export_missing": "A exportação de {day} ainda não foi gerada ({path}).",
         "column": "Coluna",
         "value": "Valor",
+        "yes": "sim",
+        "no": "não",
+        "quality_checks": "Verificações de qualidade (dbt)",
+        "reported_runs": "Execuções do dbt no relatório",
+        "quality_trend": "Cada verificação ao longo das execuções do dbt",
+        "quality_breakdown": "Detalhe da última execução",
+        "blended": "Todos os canais (ALL)",
+        "per_channel": "Por canal",
+        "customers": "Clientes",
+        "customers_net_ltv": "LTV líquido dos clientes",
+        "spend": "Investimento em marketing",
+        "blended_ltv_cac": "LTV:CAC geral",
+        "blended_cac": "CAC geral",
+        "reachable_whatsapp": "Alcançáveis por WhatsApp",
+        "reachable_email": "Alcançáveis por e-mail",
+        "net_ltv_line_total": "LTV líquido na linha",
+        "most_valuable": "Os {count} de maior LTV na linha",
+        "everyone": "Todos os {count} contatos",
     },
     "en": {
         "app_title": "CRM ELT: dashboard",
@@ -115,6 +134,24 @@ LABELS: dict[str, dict[str, str]] = {
         "export_missing": "The export of {day} has not been written yet ({path}).",
         "column": "Column",
         "value": "Value",
+        "yes": "yes",
+        "no": "no",
+        "quality_checks": "Data-quality checks (dbt)",
+        "reported_runs": "dbt runs in the report",
+        "quality_trend": "Each check across dbt runs",
+        "quality_breakdown": "Breakdown of the last run",
+        "blended": "All channels (ALL)",
+        "per_channel": "Per channel",
+        "customers": "Customers",
+        "customers_net_ltv": "Customers' net LTV",
+        "spend": "Marketing spend",
+        "blended_ltv_cac": "Blended LTV:CAC",
+        "blended_cac": "Blended CAC",
+        "reachable_whatsapp": "Reachable by WhatsApp",
+        "reachable_email": "Reachable by email",
+        "net_ltv_line_total": "Net LTV in the line",
+        "most_valuable": "The {count} with the highest net LTV in the line",
+        "everyone": "All {count} contacts",
     },
 }
 
@@ -147,6 +184,35 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
         "golden_contact_id": "Contato único",
         "run_date": "Data do lote",
         "priority_rank": "Prioridade",
+        "cac_status": "Situação do CAC",
+        "cohort_month": "Coorte",
+        "customers": "Clientes",
+        "avg_net_ltv_brl": "LTV líquido médio",
+        "avg_net_ltv_90d_brl": "LTV líquido médio em 90 dias",
+        "ltv_cac_ratio": "LTV:CAC",
+        "ltv_cac_90d_ratio": "LTV:CAC em 90 dias",
+        "cac_payback_months": "Meses de payback",
+        "payback_status": "Payback",
+        "full_name": "Nome",
+        "signals": "Sinais",
+        "net_ltv_line_brl": "LTV líquido na linha",
+        "net_ltv_brl": "LTV líquido",
+        "last_line_purchase_at": "Última compra na linha",
+        "is_reachable_by_whatsapp": "WhatsApp",
+        "is_reachable_by_email": "E-mail",
+        "whatsapp_phone": "WhatsApp",
+        "email": "E-mail",
+        "audiences": "Públicos",
+        "why_selected": "Por que foi escolhido",
+        "area": "Área",
+        "check_name": "Verificação",
+        "field": "Campo",
+        "detail": "Detalhe",
+        "item_count": "Quantidade",
+        "unit": "Unidade",
+        "last_run": "Última execução",
+        "previous_run": "Execução anterior",
+        "change": "Variação",
     },
     "en": {
         "sources": "Sources",
@@ -174,6 +240,35 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
         "golden_contact_id": "Golden contact",
         "run_date": "Batch date",
         "priority_rank": "Priority",
+        "cac_status": "CAC status",
+        "cohort_month": "Cohort",
+        "customers": "Customers",
+        "avg_net_ltv_brl": "Average net LTV",
+        "avg_net_ltv_90d_brl": "Average net LTV in 90 days",
+        "ltv_cac_ratio": "LTV:CAC",
+        "ltv_cac_90d_ratio": "LTV:CAC in 90 days",
+        "cac_payback_months": "Payback months",
+        "payback_status": "Payback",
+        "full_name": "Name",
+        "signals": "Signals",
+        "net_ltv_line_brl": "Net LTV in the line",
+        "net_ltv_brl": "Net LTV",
+        "last_line_purchase_at": "Last purchase in the line",
+        "is_reachable_by_whatsapp": "WhatsApp",
+        "is_reachable_by_email": "Email",
+        "whatsapp_phone": "WhatsApp",
+        "email": "Email",
+        "audiences": "Audiences",
+        "why_selected": "Why selected",
+        "area": "Area",
+        "check_name": "Check",
+        "field": "Field",
+        "detail": "Detail",
+        "item_count": "Count",
+        "unit": "Unit",
+        "last_run": "Last run",
+        "previous_run": "Previous run",
+        "change": "Change",
     },
 }
 
@@ -254,15 +349,18 @@ def format_frame(frame: pd.DataFrame, language: str) -> pd.DataFrame:
         elif pd.api.types.is_integer_dtype(values):
             shown[column] = [format_number(value, language) for value in values]
         else:
-            shown[column] = [
-                "-"
-                if _missing(value)
-                else ", ".join(map(str, value))
-                if isinstance(value, list | tuple)
-                else str(value)
-                for value in values
-            ]
+            shown[column] = [_text(value, language) for value in values]
     return shown.rename(columns=lambda column: column_label(column, language))
+
+
+def _text(value: object, language: str) -> str:
+    if _missing(value):
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return label("yes" if value else "no", language)
+    if isinstance(value, list | tuple | np.ndarray):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _holds_dates(values: pd.Series) -> bool:

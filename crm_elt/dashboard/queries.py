@@ -14,14 +14,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from crm_elt.exporters.remarketing_csv import BATCH_TABLE, batch_run_date, export_path
 from crm_elt.identity.why import explain, find_golden_ids
 from crm_elt.settings import Settings
 
 AUDIENCE_MARTS = ("marts.audience_ilpi", "marts.audience_estetica")
+QUALITY_REPORT = "marts.data_quality_report"
 
 
 class MartNotPublished(Exception):
-    """The snapshot has no such table yet (the mart is built by a later version)."""
+    """The snapshot has no such table (yet): a snapshot of a run before the mart existed, or
+    of a build that stopped before it."""
 
     def __init__(self, table: str):
         super().__init__(table)
@@ -43,10 +46,14 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = N
     return con.execute(sql, parameters or []).df()
 
 
-def _mart(con: duckdb.DuckDBPyConnection, table: str, order_by: str | None = None) -> pd.DataFrame:
-    """Every row of one mart, or MartNotPublished."""
+def _require(con: duckdb.DuckDBPyConnection, table: str) -> None:
     if not has_table(con, table):
         raise MartNotPublished(table)
+
+
+def _mart(con: duckdb.DuckDBPyConnection, table: str, order_by: str | None = None) -> pd.DataFrame:
+    """Every row of one mart, or MartNotPublished."""
+    _require(con, table)
     return _frame(con, f"select * from {table}" + (f" order by {order_by}" if order_by else ""))
 
 
@@ -197,40 +204,183 @@ def identities_by_source(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def data_quality_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return _mart(con, "marts.data_quality_report")
+    """The last dbt run's checks, one row per check and breakdown, biggest counts first."""
+    _require(con, QUALITY_REPORT)
+    return _frame(
+        con,
+        f"""
+        select area, check_name, source, field, detail, item_count, unit
+        from {QUALITY_REPORT}
+        where run_id = (
+            select run_id from {QUALITY_REPORT} order by run_started_at desc, run_id limit 1
+        )
+        order by area, check_name, item_count desc, source, field, detail
+        """,
+    )
+
+
+def data_quality_by_check(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each check's count in the last dbt run and in the run before it (null for a first run),
+    the check first: a page shows it as the row's heading."""
+    _require(con, QUALITY_REPORT)
+    return _frame(
+        con,
+        f"""
+        with runs as (
+            select run_id, row_number() over (order by run_started_at desc, run_id) as age
+            from (select distinct run_id, run_started_at from {QUALITY_REPORT})
+        ),
+        totals as (
+            select report.area, report.check_name, report.unit, runs.age,
+                sum(report.item_count)::bigint as item_count
+            from {QUALITY_REPORT} as report
+            join runs using (run_id)
+            where runs.age <= 2
+            group by all
+        )
+        select check_name, area,
+            max(item_count) filter (where age = 1) as last_run,
+            max(item_count) filter (where age = 2) as previous_run,
+            (max(item_count) filter (where age = 1)
+                - max(item_count) filter (where age = 2))::bigint as change,
+            any_value(unit) as unit
+        from totals
+        group by check_name, area
+        order by area, check_name
+        """,
+    )
+
+
+def data_quality_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """How many dbt runs the report holds (it keeps every run's rows)."""
+    _require(con, QUALITY_REPORT)
+    return int(con.execute(f"select count(distinct run_id) from {QUALITY_REPORT}").fetchall()[0][0])
+
+
+def data_quality_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each check's count per dbt run, oldest run first: one column per check, a row per run."""
+    _require(con, QUALITY_REPORT)
+    counts = _frame(
+        con,
+        f"""
+        select run_started_at, check_name, sum(item_count)::bigint as item_count
+        from {QUALITY_REPORT}
+        group by all
+        order by run_started_at, check_name
+        """,
+    )
+    return counts.pivot(index="run_started_at", columns="check_name", values="item_count")
 
 
 # Revenue, audiences, remarketing -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Headlines:
+    """The run's headline figures (`marts.business_headlines`, the figures `make run` tells)."""
+
+    customers: int
+    customers_net_ltv_brl: float
+    spend_brl: float
+    blended_ltv_cac_ratio: float | None
+
+
+def headlines(con: duckdb.DuckDBPyConnection) -> Headlines:
+    _require(con, "marts.business_headlines")
+    row = _frame(
+        con,
+        "select customers, customers_net_ltv_brl, spend_brl, blended_ltv_cac_ratio "
+        "from marts.business_headlines",
+    )
+    if row.empty:
+        return Headlines(0, 0.0, 0.0, None)
+    first = row.iloc[0]
+    ratio = first["blended_ltv_cac_ratio"]
+    return Headlines(
+        int(first["customers"]),
+        float(first["customers_net_ltv_brl"]),
+        float(first["spend_brl"]),
+        None if pd.isna(ratio) else float(ratio),
+    )
+
+
 def ltv_cac_by_cohort_channel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return _mart(con, "marts.ltv_cac_by_cohort_channel", order_by="all")
+    """Each cohort and channel, the cohort's blended `ALL` row first within its month."""
+    _require(con, "marts.ltv_cac_by_cohort_channel")
+    return _frame(
+        con,
+        "select cohort_month, channel, customers, avg_net_ltv_brl, avg_net_ltv_90d_brl, "
+        "cac_brl, ltv_cac_ratio, ltv_cac_90d_ratio, cac_payback_months, payback_status "
+        "from marts.ltv_cac_by_cohort_channel "
+        "order by cohort_month, channel <> 'ALL', channel",
+    )
 
 
 def cac_by_month_channel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    if not has_table(con, "marts.cac_by_month_channel"):
-        raise MartNotPublished("marts.cac_by_month_channel")
+    """Each month and channel, the month's blended `ALL` row (`is_blended`) first."""
+    _require(con, "marts.cac_by_month_channel")
     return _frame(
         con,
-        "select month, channel, spend_brl, new_customers, cac_brl "
-        "from marts.cac_by_month_channel order by month, channel",
+        "select month, channel, spend_brl, new_customers, cac_brl, cac_status, is_blended "
+        "from marts.cac_by_month_channel order by month, not is_blended, channel",
     )
+
+
+@dataclass(frozen=True)
+class AudienceSummary:
+    contacts: int
+    reachable_by_whatsapp: int
+    reachable_by_email: int
+    net_ltv_brl: float
+    net_ltv_line_brl: float
+
+
+def audience_summary(con: duckdb.DuckDBPyConnection, table: str) -> AudienceSummary:
+    """The audience's size, its reach per channel, and its net LTV (all lines, and its own)."""
+    _require_audience(con, table)
+    contacts, whatsapp, email, ltv, line_ltv = con.execute(
+        f"select count(*), count(*) filter (where is_reachable_by_whatsapp), "
+        f"count(*) filter (where is_reachable_by_email), "
+        f"coalesce(sum(net_ltv_brl), 0)::double, coalesce(sum(net_ltv_line_brl), 0)::double "
+        f"from {table}"
+    ).fetchall()[0]
+    return AudienceSummary(int(contacts), int(whatsapp), int(email), ltv, line_ltv)
 
 
 def audience(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """The audience's contacts, the most valuable in its line first."""
+    _require_audience(con, table)
+    return _frame(
+        con,
+        f"select golden_contact_id, full_name, signals, net_ltv_line_brl, net_ltv_brl, "
+        f"last_line_purchase_at, is_reachable_by_whatsapp, is_reachable_by_email from {table} "
+        f"order by net_ltv_line_brl desc, golden_contact_id",
+    )
+
+
+def _require_audience(con: duckdb.DuckDBPyConnection, table: str) -> None:
     if table not in AUDIENCE_MARTS:
         raise ValueError(f"{table} is not an audience (expected one of {AUDIENCE_MARTS})")
-    return _mart(con, table, order_by="golden_contact_id")
+    _require(con, table)
 
 
 def remarketing_batch(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    if not has_table(con, "marts.remarketing_batch"):
-        raise MartNotPublished("marts.remarketing_batch")
-    return _frame(con, "select * from marts.remarketing_batch order by run_date, priority_rank")
-
-
-def export_path(settings: Settings, day: date) -> Path:
-    """Where the remarketing export of `day` is written (issue 12, part 1)."""
-    return (
-        settings.data_dir / "output" / "remarketing" / settings.environment / f"{day:%Y-%m-%d}.csv"
+    """The batch the last run built (the mart holds one run date), in priority order."""
+    _require(con, BATCH_TABLE)
+    return _frame(
+        con,
+        "select run_date, priority_rank, golden_contact_id, full_name, whatsapp_phone, email, "
+        f"audiences, net_ltv_brl, why_selected from {BATCH_TABLE} "
+        "order by run_date, priority_rank, golden_contact_id",
     )
+
+
+def batch_day(con: duckdb.DuckDBPyConnection) -> date:
+    """The day of the batch in the snapshot, the day whose export the batch page offers."""
+    _require(con, BATCH_TABLE)
+    return batch_run_date(con)
+
+
+def export_file(settings: Settings, day: date) -> Path:
+    """The remarketing export of `day`, as the `export_remarketing_csv` block writes it."""
+    return export_path(settings, day)

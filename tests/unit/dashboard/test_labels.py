@@ -87,3 +87,9 @@ def test_frame_columns_are_formatted_by_their_names():
         "Fontes": "hubspot, hotmart",
     }
     assert list(format_frame(frame, "en").columns)[:3] == ["Month", "Channel", "Spend"]
+
+
+def test_flags_read_yes_or_no_in_each_language():
+    frame = pd.DataFrame({"is_reachable_by_email": [True, False, None]})
+    assert format_frame(frame, "pt")["E-mail"].tolist() == ["sim", "não", "-"]
+    assert format_frame(frame, "en")["Email"].tolist() == ["yes", "no", "-"]
