@@ -1,7 +1,17 @@
-"""A warehouse built by dbt from the small generated world, extracted from the emulators over
-HTTP, with a remarketing batch of real golden contacts (until `marts.remarketing_batch` is
-built by dbt on main, the fixture makes it: 50 contacts, some with a ManyChat subscriber id,
-some to be found by WhatsApp or email, two hostile names)."""
+"""A warehouse built by dbt (the real marts, the remarketing batch of BATCH_DATE included)
+from the small generated world, extracted from the emulators over HTTP.
+
+Hostile names are put into the world's source data before the build, so they travel through
+staging, dim_contacts and the batch as a real one would. dim_contacts takes a name from
+Hotmart first, and Hotmart names are cleaned of symbols (crm_elt/normalize/names.py): a
+hostile name can only survive from HubSpot or ManyChat. So every person of the world with no
+Hotmart record gets one on their HubSpot contacts and ManyChat subscribers; those with a high
+net LTV from deals land in the batch. Each name holds one formula start and quotes, a line
+break and emoji, so whichever lands checks all of them.
+
+The push tests serve a later ManyChat: for a few batch contacts with no subscriber id, a
+subscriber with their WhatsApp number or email joined after the build, so the push must find
+them by lookup."""
 
 from __future__ import annotations
 
@@ -9,78 +19,105 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 
+from crm_elt.dataset import sandbox_path
 from crm_elt.dbt_runner import build
 from crm_elt.sandbox import start_sandbox
 from crm_elt.sources import hotmart, hubspot, manychat, marketing_spend
-from crm_elt.warehouse import new_load_id, open_warehouse
+from crm_elt.warehouse import new_load_id
 from tests.conftest import make_settings, sandbox_settings
 
 BATCH_DATE = date(2026, 11, 1)
-HOSTILE_NAMES = ('=HYPERLINK("http://evil.example","clique")', 'Zé "Aspas"\nnova linha 😀; -1')
-WITH_SUBSCRIBER_ID = 30
-FOUND_BY_LOOKUP = 5  # of those, the id is dropped: the push must find them by WhatsApp/email
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://evil.example";"clique 😀")',
+    '+55 11 "Zé"\nnova linha 😀',
+    '@SUM(A1) "Aspas"\nlinha 🌸',
+    '-1+1 "Zé";\nlinha 😀',
+)
+JOINED_MANYCHAT_LATER = 5
 
 
-def make_batch(con) -> None:
-    con.execute(
-        f"""
-        create table marts.remarketing_batch as
-        with subscribers as (
-            select golden_contact_id, min(source_record_id) as manychat_subscriber_id
-            from marts.contact_lineage where source = 'manychat' group by golden_contact_id
-        ),
-        reachable as (
-            select contact.*, subscribers.manychat_subscriber_id
-            from marts.dim_contacts as contact
-            left join subscribers using (golden_contact_id)
-            where contact.whatsapp_phone is not null or contact.email is not null
-        ),
-        picked as (
-            (select * from reachable where manychat_subscriber_id is not null
-             order by golden_contact_id limit {WITH_SUBSCRIBER_ID})
-            union all
-            (select * from reachable where manychat_subscriber_id is null
-             order by golden_contact_id limit {50 - WITH_SUBSCRIBER_ID})
+def hostile_name_of(person_id: int) -> str:
+    return HOSTILE_NAMES[person_id % len(HOSTILE_NAMES)]
+
+
+def inject_hostile_names(world: Path) -> None:
+    """Rename the HubSpot contacts and ManyChat subscribers of persons with no Hotmart record."""
+    records = pd.read_parquet(world / "truth" / "records.parquet").dropna(subset=["person_id"])
+    with_hotmart = set(records.loc[records["source"] == "hotmart", "person_id"])
+    for entity, file, first, last in (
+        ("contacts", "hubspot_contacts.parquet", "firstname", "lastname"),
+        ("subscribers", "manychat_subscribers.parquet", "first_name", "last_name"),
+    ):
+        of_entity = records[records["entity"] == entity]
+        of_entity = of_entity[~of_entity["person_id"].isin(with_hotmart)]
+        person_of = dict(
+            zip(of_entity["record_id"].astype(str), of_entity["person_id"], strict=True)
         )
-        select
-            DATE '{BATCH_DATE}' as run_date,
-            (row_number() over (order by manychat_subscriber_id nulls last, golden_contact_id))
-                ::integer as priority_rank,
-            golden_contact_id, full_name, whatsapp_phone, email, manychat_subscriber_id,
-            case when hash(golden_contact_id) % 3 = 0 then 'estetica, ilpi' end as audiences,
-            (hash(golden_contact_id) % 100000 / 100.0)::decimal(18, 2) as net_ltv_brl,
-            'no purchase in the last 30 days' as why_selected
-        from picked
-        """
-    )
-    con.execute(
-        f"""
-        update marts.remarketing_batch set manychat_subscriber_id = null
-        where priority_rank between {WITH_SUBSCRIBER_ID - FOUND_BY_LOOKUP + 1}
-            and {WITH_SUBSCRIBER_ID}
-        """
-    )
-    for rank, name in enumerate(HOSTILE_NAMES, start=1):
-        con.execute(
-            "update marts.remarketing_batch set full_name = ? where priority_rank = ?",
-            [name, rank],
-        )
+        path = sandbox_path(world, file)
+        frame = pd.read_parquet(path)
+        persons = frame["id"].astype(str).map(person_of)
+        hostile = persons.notna()
+        frame.loc[hostile, first] = [hostile_name_of(int(person)) for person in persons[hostile]]
+        frame.loc[hostile, last] = None
+        if "name" in frame:
+            frame.loc[hostile, "name"] = frame.loc[hostile, first]
+        frame.to_parquet(path)
+
+
+def add_later_subscribers(world: Path, batch: pd.DataFrame) -> None:
+    """Subscribers who joined ManyChat after the build, with a batch contact's WhatsApp/email."""
+    path = sandbox_path(world, "manychat_subscribers.parquet")
+    subscribers = pd.read_parquet(path)
+    newcomers = batch[batch["manychat_subscriber_id"].isna()].head(JOINED_MANYCHAT_LATER)
+    rows = []
+    for number, contact in enumerate(newcomers.itertuples()):
+        row = subscribers.iloc[0].copy()
+        row["id"] = str(9_100_000_000_000_000 + number)
+        row["first_name"], row["last_name"], row["name"] = "Novo", "Inscrito", "Novo Inscrito"
+        # Found by WhatsApp when the contact has one (the push tries it first), else by email.
+        row["phone"] = contact.whatsapp_phone
+        row["whatsapp_phone"] = contact.whatsapp_phone
+        row["email"] = None if contact.whatsapp_phone else contact.email
+        rows.append(row)
+    pd.concat([subscribers, pd.DataFrame(rows)], ignore_index=True).to_parquet(path)
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(small_dataset, tmp_path_factory) -> Path:
+def delivery_world(small_dataset, tmp_path_factory) -> Path:
+    world = tmp_path_factory.mktemp("delivery_world") / "data"
+    shutil.copytree(small_dataset, world)
+    inject_hostile_names(world)
+    return world
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(delivery_world, tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("delivery") / "data"
-    shutil.copytree(small_dataset / "input", data_dir / "input")
-    with start_sandbox(small_dataset) as sandbox:
+    shutil.copytree(delivery_world / "input", data_dir / "input")
+    with start_sandbox(delivery_world) as sandbox:
         settings = sandbox_settings(data_dir, sandbox.url, MANYCHAT_ENRICH="off")
         for source in (hubspot, hotmart, manychat, marketing_spend):
             source.extract(settings, load_id=new_load_id())
-    build(settings)
-    with open_warehouse(settings) as con:
-        make_batch(con)
+    build(settings, dbt_vars={"run_date": BATCH_DATE.isoformat()})
     return settings.warehouse_path
+
+
+@pytest.fixture(scope="session")
+def built_batch(built_warehouse) -> pd.DataFrame:
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        return con.execute("select * from marts.remarketing_batch order by priority_rank").df()
+
+
+@pytest.fixture(scope="session")
+def later_manychat_world(delivery_world, built_batch, tmp_path_factory) -> Path:
+    world = tmp_path_factory.mktemp("later_manychat") / "data"
+    shutil.copytree(delivery_world, world)
+    add_later_subscribers(world, built_batch)
+    return world
 
 
 def delivery_settings(built_warehouse: Path, data_dir: Path, sandbox_url: str, **environ):
