@@ -76,6 +76,20 @@ def test_settings_env_example_matches_the_sandbox_credentials():
     assert settings.hubspot_base_url.startswith(settings.sandbox_url)
 
 
+def test_env_example_follows_a_changed_sandbox_port(tmp_path):
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    moved = tmp_path / ".env"
+    moved.write_text(example.read_text().replace("SANDBOX_PORT=8765", "SANDBOX_PORT=18765"))
+    settings = load_settings(environ={}, env_file=moved)
+    for url in (
+        settings.hubspot_base_url,
+        settings.hotmart_base_url,
+        settings.hotmart_auth_url,
+        settings.manychat_base_url,
+    ):
+        assert url.startswith("http://127.0.0.1:18765/")
+
+
 def test_every_source_extracts_with_its_own_load_id_when_none_is_given(tmp_path):
     from crm_elt.extract import SOURCE_MODULES
     from crm_elt.sources import manychat
