@@ -6,6 +6,7 @@ replace the snapshot at any moment. A table the snapshot lacks is named on the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -32,6 +33,8 @@ from crm_elt.settings import Settings, load_settings
 # whose text a reader (and a browser test) can select.
 TABLE_ROW_LIMIT = 60
 TOP_CONTACTS = 10
+# ASCII punctuation: CommonMark lets a backslash make any of it literal.
+MARKDOWN_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")
 BUSINESS_TIME_ZONE = ZoneInfo("America/Sao_Paulo")
 
 
@@ -61,9 +64,17 @@ def read(query: Callable, *args):
     return None
 
 
+def markdown_literal(value: str) -> str:
+    """`value` escaped so Markdown shows it as it is: st.table renders each cell as Markdown,
+    where a lone `-` (our "no value") becomes a bullet, `$...$` math and `**x**` (a name from
+    a form) bold."""
+    return MARKDOWN_SPECIAL.sub(r"\\\g<0>", value)
+
+
 def show_table(frame: pd.DataFrame) -> None:
     shown = format_frame(frame, language())
     if len(shown) <= TABLE_ROW_LIMIT:
+        shown = shown.map(markdown_literal)
         st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
     else:
         st.dataframe(shown, hide_index=True)

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from crm_elt.dashboard.labels import label
+from crm_elt.dashboard.pages import markdown_literal
 from crm_elt.dashboard.snapshot import snapshot_path
 from crm_elt.warehouse import ensure_elt_schema
 from tests.conftest import make_settings
@@ -63,3 +64,10 @@ def test_a_page_names_the_marts_a_snapshot_lacks(snapshot_without_marts, page, t
     for table in tables:
         expected = label("mart_missing", language, table=table)
         assert expected in notices, (table, notices)
+
+
+def test_table_cells_are_markdown_literals():
+    assert markdown_literal("-") == "\\-"  # not a bullet
+    assert markdown_literal("R$ 1.234,56") == "R\\$ 1\\.234\\,56"  # no math mode
+    assert markdown_literal("**Ana** [x](y)") == "\\*\\*Ana\\*\\* \\[x\\]\\(y\\)"
+    assert markdown_literal("João 12") == "João 12"
