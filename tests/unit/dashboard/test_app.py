@@ -7,6 +7,8 @@ pages over a full run, where every mart exists.
 
 from __future__ import annotations
 
+import sys
+
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -32,6 +34,9 @@ def snapshot_without_marts(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_ELT_DATA_DIR", str(data_dir))
     monkeypatch.setenv("CRM_ELT_ENV_FILE", str(tmp_path / "absent.env"))
     monkeypatch.setenv("ENVIRONMENT", "dev")
+    # AppTest leaves its temporary script as sys.modules["__main__"]; a process spawned by a
+    # later test would run that script as its main module and die before its target.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     return settings
 
 
