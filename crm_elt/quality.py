@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from crm_elt.warehouse import has_table
+
 REPORT_TABLE = "marts.data_quality_report"
 
 
@@ -120,11 +122,4 @@ def _total(rows: list[tuple[bool, int]]) -> int:
 
 
 def _report_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    schema, table = REPORT_TABLE.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
+    return has_table(con, REPORT_TABLE)

@@ -30,7 +30,7 @@ from crm_elt.logs import redact
 from crm_elt.mage_triggers import PIPELINE_UUID
 from crm_elt.settings import PROJECT_ROOT, Settings
 from crm_elt.story import run_story
-from crm_elt.warehouse import open_warehouse, table_row_counts, utc_now
+from crm_elt.warehouse import has_table, open_warehouse, table_row_counts, utc_now
 
 MAGE_PROJECT = PROJECT_ROOT / "hubspot_elt_project"
 DEMO_SEED = 42
@@ -240,11 +240,7 @@ def failed_stream_since(settings: Settings, started_at: datetime) -> str | None:
     if not settings.warehouse_path.is_file():
         return None
     with open_warehouse(settings, read_only=True) as con:
-        has_log = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = '_elt' and table_name = 'load_log'"
-        ).fetchall()[0][0]
-        if not has_log:
+        if not has_table(con, "_elt.load_log"):
             return None
         failed = con.execute(
             "select source, stream, error from _elt.load_log "

@@ -148,6 +148,18 @@ def open_warehouse(
         con.close()
 
 
+def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """Whether `schema.table` exists in the connection's own database (a table or a view)."""
+    schema, _, name = qualified.partition(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ? and table_catalog = current_database()",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
 def _check_environment_path(settings: Settings, path: Path) -> None:
     own_dir = settings.warehouse_path.parent.resolve()
     db_root = (settings.data_dir / "db").resolve()
@@ -163,11 +175,7 @@ def _check_environment_path(settings: Settings, path: Path) -> None:
 def _check_environment_stamp(
     con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, read_only: bool
 ) -> None:
-    has_stamp = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = '_elt' and table_name = 'environment'"
-    ).fetchall()[0][0]
-    if has_stamp:
+    if has_table(con, "_elt.environment"):
         stamped = con.execute("select environment from _elt.environment").fetchall()
         if stamped and stamped[0][0] != settings.environment:
             raise WrongEnvironmentError(

@@ -17,6 +17,7 @@ import pandas as pd
 from crm_elt.exporters.remarketing_csv import BATCH_TABLE, batch_run_date, export_path
 from crm_elt.identity.why import explain, find_golden_ids
 from crm_elt.settings import Settings
+from crm_elt.warehouse import has_table
 
 AUDIENCE_MARTS = ("marts.audience_ilpi", "marts.audience_estetica")
 QUALITY_REPORT = "marts.data_quality_report"
@@ -29,17 +30,6 @@ class MartNotPublished(Exception):
     def __init__(self, table: str):
         super().__init__(table)
         self.table = table
-
-
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, _, name = table.partition(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None):

@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from crm_elt.exporters.remarketing_csv import has_table
 from crm_elt.http import ApiClient, ApiError, DailyLimitReached, RetryPolicy
 from crm_elt.settings import Settings
 from crm_elt.sources.hubspot import HubSpotOptions, make_client
-from crm_elt.warehouse import ensure_ops_schema, new_load_id, open_warehouse, utc_now
+from crm_elt.warehouse import ensure_ops_schema, has_table, new_load_id, open_warehouse, utc_now
 
 logger = logging.getLogger("crm_elt.exporters.hubspot_writeback")
 

@@ -24,11 +24,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from crm_elt.exporters.remarketing_csv import BATCH_TABLE, batch_run_date, has_table, read_batch
+from crm_elt.exporters.remarketing_csv import BATCH_TABLE, batch_run_date, read_batch
 from crm_elt.http import ApiClient, ApiError, AuthenticationError, RetryPolicy
 from crm_elt.settings import Settings
 from crm_elt.sources.manychat import check_token, find_subscribers, paced
-from crm_elt.warehouse import ensure_ops_schema, open_warehouse, utc_now, warehouse_session
+from crm_elt.warehouse import (
+    ensure_ops_schema,
+    has_table,
+    open_warehouse,
+    utc_now,
+    warehouse_session,
+)
 
 logger = logging.getLogger("crm_elt.exporters.manychat_push")
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from crm_elt.settings import Settings
-from crm_elt.warehouse import open_warehouse
+from crm_elt.warehouse import has_table, open_warehouse
 
 logger = logging.getLogger("crm_elt.exporters.remarketing_csv")
 
@@ -124,17 +124,6 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, _, name = qualified.partition(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ? and table_catalog = current_database()",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
 
 
 def batch_run_date(con: duckdb.DuckDBPyConnection, run_date: date | None = None) -> date:
