@@ -68,13 +68,17 @@ class DefectRates:
     hubspot_work_email_use: float = 0.6  # the work email instead of the personal one
     hubspot_clinic_phone_use: float = 0.1  # the clinic phone in the main phone field
     hubspot_whatsapp_phone_use: float = 0.15  # the WhatsApp-only number in the main phone field
+    # The WhatsApp-only number in HubSpot's second `phone` field: Brazilian lead forms ask for
+    # "WhatsApp" beside "Celular", and people with two numbers give both.
+    hubspot_whatsapp_second_phone_use: float = 0.5
     hubspot_family_email_use: float = (
         0.6  # the relative's email (of people registered by a relative)
     )
     hubspot_family_phone_use: float = 0.7  # the relative's phone
     hotmart_work_email_use: float = 0.3  # the work email instead of the personal one
     hotmart_clinic_phone_use: float = 0.1  # the clinic phone in the main phone field
-    hotmart_whatsapp_phone_use: float = 0.3  # the WhatsApp-only number in the main phone field
+    # Checkouts of courses delivered over WhatsApp ask for the WhatsApp number.
+    hotmart_whatsapp_phone_use: float = 0.5  # the WhatsApp-only number in the main phone field
     hotmart_family_email_use: float = (
         0.5  # the relative's email (of people registered by a relative)
     )

@@ -665,30 +665,59 @@ class WorldBuilder:
         email = email_defects(rng, identity, ~shared, rates, log, near)
 
         mobilephone = format_phones(rng, chosen.phone, rates, log)
-        # HubSpot's `phone`: the clinic's number for many who have one, else often the mobile.
+        # HubSpot's `phone`: the clinic's number for many who have one, else the WhatsApp-only
+        # number of people who have one (by habit), else often the mobile again.
         person_clinic = points.clinic[person_row]
         use_clinic = (
             (person_clinic > 0)
             & (chosen.phone_kind != PHONE_KINDS.index("clinic"))
             & (rng.random(size) < 0.6)
         )
-        copy_mobile = ~use_clinic & (rng.random(size) < 0.5)
-        clinic_log = DefectLog(size)
-        clinic_text = format_phones(rng, np.where(use_clinic, person_clinic, 0), rates, clinic_log)
-        log.absorb(clinic_log, prefix="second_")
-        second_phone = pc.if_else(
-            pa.array(use_clinic), clinic_text, text.null_where(mobilephone, ~copy_mobile)
+        person_whatsapp = points.whatsapp[person_row]
+        use_whatsapp = (
+            ~use_clinic
+            & (person_whatsapp != points.mobile[person_row])
+            & (chosen.phone != person_whatsapp)
+            & (rng.random(size) < rates.hubspot_whatsapp_second_phone_use)
         )
+        # Who gave the clinic's number as their mobile gives their own in the other field.
+        own_mobile = (
+            ~use_clinic
+            & ~use_whatsapp
+            & (chosen.phone_kind == PHONE_KINDS.index("clinic"))
+            & (rng.random(size) < 0.6)
+        )
+        was_old = (points.old_mobile[person_row] > 0) & (created < points.changed_at_ms[person_row])
+        person_mobile = np.where(was_old, points.old_mobile[person_row], points.mobile[person_row])
+        copy_mobile = ~use_clinic & ~use_whatsapp & ~own_mobile & (rng.random(size) < 0.5)
+        other = use_clinic | use_whatsapp | own_mobile
+        other_number = np.select(
+            [use_clinic, use_whatsapp, own_mobile],
+            [person_clinic, person_whatsapp, person_mobile],
+            0,
+        )
+        other_log = DefectLog(size)
+        other_text = format_phones(rng, other_number, rates, other_log)
+        log.absorb(other_log, prefix="second_")
+        second_phone = pc.if_else(
+            pa.array(other), other_text, text.null_where(mobilephone, ~copy_mobile)
+        )
+        own_kind = np.where(was_old, PHONE_KINDS.index("old"), PHONE_KINDS.index("personal"))
         identities = Identities(
             identity,
             email_kind,
             chosen.phone,
             chosen.phone_kind,
-            np.where(use_clinic, person_clinic, np.where(copy_mobile, chosen.phone, 0)),
-            np.where(
-                use_clinic,
-                PHONE_KINDS.index("clinic"),
-                np.where(copy_mobile, chosen.phone_kind, NONE),
+            np.where(other, other_number, np.where(copy_mobile, chosen.phone, 0)),
+            np.select(
+                [use_clinic, use_whatsapp, own_mobile, copy_mobile],
+                [
+                    PHONE_KINDS.index("clinic"),
+                    PHONE_KINDS.index("whatsapp"),
+                    own_kind,
+                    chosen.phone_kind,
+                ],
+                NONE,
             ).astype(np.int8),
         )
         order = np.argsort(created, kind="stable")

@@ -39,6 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from crm_elt.dataset import sandbox_path
+from crm_elt.sources.csv_files import SUFFIXES as MANYCHAT_SUFFIXES
 from crm_elt.sources.csv_files import parse_csv
 from crm_elt.sources.manychat import HEADER_MAP, validate_subscriber
 from crm_elt.warehouse import RawRecord
@@ -49,8 +50,6 @@ EVIDENCE_CLASSES = ("email and phone", "phone only", "email only", "neither")
 TOP_SURNAMES = 10
 # Joining words of Brazilian surnames ("Maria da Silva"), never a surname on their own.
 SURNAME_PARTICLES = ("da", "de", "do", "das", "dos", "e")
-# The suffixes the ManyChat importer loads (crm_elt.sources.csv_files.load_folder).
-MANYCHAT_SUFFIXES = (".csv", ".txt")
 VALID_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 # A phone's key: its DDD (2 digits) + its last 8 digits, once a trunk 0 and the country code
 # 55 are dropped; none without a DDD. Two macros, with the digits stored in a column between
@@ -342,7 +341,8 @@ def _load_manychat_exports(con, folder: Path) -> list[str]:
     files = sorted(path for path in folder.glob("*") if path.is_file()) if folder.is_dir() else []
     for path in files:
         if path.suffix.lower() not in MANYCHAT_SUFFIXES:
-            notes.append(f"{path.name}: not loaded by the importer (not a .csv or .txt file)")
+            loaded = ", ".join(MANYCHAT_SUFFIXES)
+            notes.append(f"{path.name}: not loaded by the importer (not a {loaded} file)")
             continue
         parsed = parse_csv(path.read_bytes(), HEADER_MAP, ("subscriber_id",))
         if parsed.error:

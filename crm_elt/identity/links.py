@@ -26,6 +26,8 @@ from crm_elt.normalize.brazil import STATE_BY_DDD
 EVIDENCE_RULES = {"document": "same_document", "email": "same_email", "phone": "same_phone"}
 LINK_COLUMNS = ["identity_a", "identity_b", "rule", "evidence", "is_accepted", "reason"]
 
+# A word written first in this share of its names may be a given name (a second first name).
+SOMETIMES_GIVEN_SHARE = 0.15
 # What a candidate becomes when its names are clearly different: a shared identifier is
 # reported as refused; a fuzzy rule's candidate is simply not a link.
 _REJECT, _DROP, _KEEP = "reject", "drop", "keep"
@@ -47,6 +49,7 @@ def identity_links(
     con.register("_link_evidence_input", evidence)
     con.execute(_TYPED_INPUTS)
     given_names = _given_names(con, "_link_identities")
+    sometimes_given = _given_names(con, "_link_identities", SOMETIMES_GIVEN_SHARE)
     formal_names = formal_given_names(con, "_link_identities")
     con.execute(
         _CANDIDATES,
@@ -66,6 +69,7 @@ def identity_links(
         np.asarray(names.column("name_b").to_pylist(), dtype=object),
         given_names,
         formal_names,
+        sometimes_given,
     )
     verdicts = names.append_column("is_different", pa.array(different, type=pa.bool_()))
     con.register("_link_name_verdicts", verdicts)
@@ -422,12 +426,15 @@ def formal_given_names(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[
     return frozenset(word for (word,) in rows)
 
 
-def _given_names(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
-    rows = con.execute(_GIVEN_NAMES.format(table=table)).fetchall()
+def _given_names(
+    con: duckdb.DuckDBPyConnection, table: str, first_share: float = 0.5
+) -> frozenset[str]:
+    rows = con.execute(_GIVEN_NAMES.format(table=table), [first_share]).fetchall()
     return frozenset(word for (word,) in rows)
 
 
-# Words that are mostly written first in the names given (given names, not surnames).
+# Words written first in at least a share of the names that hold them: given names (0.5), not
+# surnames; a second first name (Carlos Henrique, Maria Aparecida) is written first less often.
 _GIVEN_NAMES = """
 with words as (
     select
@@ -436,7 +443,9 @@ with words as (
     from {table}
     where name_key is not null
 )
-select word from words group by word having 2 * count(*) filter (where position = 1) >= count(*)
+select word from words
+group by word
+having count(*) filter (where position = 1) >= ? * count(*)
 """
 
 
@@ -453,6 +462,7 @@ def clearly_different_names(
     names_b: np.ndarray,
     given_names: frozenset[str] = frozenset(),
     formal_names: frozenset[str] = frozenset(),
+    sometimes_given_names: frozenset[str] | None = None,
 ) -> np.ndarray:
     """True where two name keys cannot be one person's: no given name of one (its first word,
     or a later word that is a given name, for names written surname first) matches the
@@ -463,14 +473,21 @@ def clearly_different_names(
     full names, `formal_given_names`) are never each other's abbreviation: José and Josefa,
     Ana and Antônio are two people.
 
+    A name of surnames only (none of its words among `sometimes_given_names`, words written
+    first in some names: `given_names` when not given) agrees with any name sharing one.
+
     A missing name is never clearly different: it says nothing.
     """
+    sometimes_given_names = given_names if sometimes_given_names is None else sometimes_given_names
     a = pd.Series(names_a, dtype=object).fillna("")
     b = pd.Series(names_b, dtype=object).fillna("")
     known = ((a != "") & (b != "")).to_numpy()
     related = np.array(
         [
-            bool(x and y) and _names_related(x.split(" "), y.split(" "), given_names, formal_names)
+            bool(x and y)
+            and _names_related(
+                x.split(" "), y.split(" "), given_names, formal_names, sometimes_given_names
+            )
             for x, y in zip(a, b, strict=True)
         ],
         dtype=bool,
@@ -479,9 +496,20 @@ def clearly_different_names(
 
 
 def _names_related(
-    words_a: list[str], words_b: list[str], given_names: frozenset[str], formal_names
+    words_a: list[str],
+    words_b: list[str],
+    given_names: frozenset[str],
+    formal_names: frozenset[str],
+    sometimes_given: frozenset[str],
 ) -> bool:
     if _all_within(words_a, words_b) or _all_within(words_b, words_a):
+        return True
+    # A name of surnames only (a first name lost, or a WhatsApp profile of the family name)
+    # tells a family, not a person: it agrees with anyone of that family.
+    only_surnames = _only_surnames(words_a, sometimes_given) or _only_surnames(
+        words_b, sometimes_given
+    )
+    if sometimes_given and only_surnames and _share_a_surname(["", *words_a], ["", *words_b]):
         return True
     givens_a = [words_a[0], *(word for word in words_a[1:] if word in given_names)]
     givens_b = [words_b[0], *(word for word in words_b[1:] if word in given_names)]
@@ -504,6 +532,7 @@ def _same_given_name(
         or JaroWinkler.normalized_similarity(x, y) >= 0.9
         or (JaroWinkler.normalized_similarity(x, y) >= 0.8 and _share_a_surname(words_x, words_y))
         or (_abbreviates(x, y) and not both_formal)
+        or (_abbreviates_but_a_typo(x, y) and not both_formal)
         # A nickname may stand for the second of two first names (Maria Aparecida: Cida).
         or any(is_nickname_of(x, word) for word in words_y[:2])
         or any(is_nickname_of(y, word) for word in words_x[:2])
@@ -512,6 +541,10 @@ def _same_given_name(
 
 def _share_a_surname(words_x: list[str], words_y: list[str]) -> bool:
     return any(OSA.distance(x, y) <= 1 for x in words_x[1:] for y in words_y[1:])
+
+
+def _only_surnames(words: list[str], given_names: frozenset[str]) -> bool:
+    return not any(word in given_names for word in words)
 
 
 def _all_within(words: list[str], others: list[str]) -> bool:
@@ -524,3 +557,12 @@ def _abbreviates(first: str, other: str) -> bool:
     (up to four letters: Gabi, Juju) shares its first two letters."""
     short, long = sorted((first, other), key=len)
     return bool(short) and (long.startswith(short) or (len(short) <= 4 and short[:2] == long[:2]))
+
+
+def _abbreviates_but_a_typo(first: str, other: str) -> bool:
+    """A misspelt name begins the other but for one edit (Jãoo, Joãozinho); names of four
+    letters or more, so that one edit of a short one is not any name."""
+    short, long = sorted((first, other), key=len)
+    return (
+        len(short) >= 4 and len(long) > len(short) and OSA.distance(short, long[: len(short)]) <= 1
+    )

@@ -7,6 +7,8 @@ recognized as related by `links.clearly_different_names`.
 
 from __future__ import annotations
 
+from rapidfuzz.distance import OSA
+
 _NAMES_BY_NICKNAME = {
     "bia": ("beatriz",),
     "biel": ("gabriel",),
@@ -93,6 +95,8 @@ _NAMES_BY_NICKNAME = {
     "ze": ("jose",),
     "zezinho": ("jose",),
     "zeca": ("jose",),
+    "zeze": ("jose",),  # Maria José, too: the nickname of a second first name
+    "pedrinho": ("pedro",),
     "jp": ("joao pedro",),
     "jv": ("joao vitor", "joao victor"),
     "nenem": (),
@@ -106,8 +110,24 @@ NICKNAME_PAIRS = frozenset(
     for nickname, names in _NAMES_BY_NICKNAME.items()
     for name in names
 )
+_NAMES_OF = {
+    nickname: frozenset(name for pair_nickname, name in NICKNAME_PAIRS if pair_nickname == nickname)
+    for nickname in _NAMES_BY_NICKNAME
+}
+# A misspelt name still takes its nickname (Farncisco: Chico), when it is long enough for one
+# edit not to make it another name.
+_TYPO_TOLERANT_LENGTH = 5
 
 
 def is_nickname_of(first: str, other_first: str) -> bool:
-    """Either first name is a nickname of the other."""
-    return (first, other_first) in NICKNAME_PAIRS or (other_first, first) in NICKNAME_PAIRS
+    """Either first name is a nickname of the other, the name allowing one typo."""
+    return _stands_for(first, other_first) or _stands_for(other_first, first)
+
+
+def _stands_for(nickname: str, name: str) -> bool:
+    names = _NAMES_OF.get(nickname)
+    if not names:
+        return False
+    return name in names or (
+        len(name) >= _TYPO_TOLERANT_LENGTH and any(OSA.distance(name, each) <= 1 for each in names)
+    )

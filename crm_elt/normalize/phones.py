@@ -27,7 +27,7 @@ PHONE_TYPE = pa.struct(
         ("completed_area_code", pa.bool_()),
         ("problem", pa.string()),  # why e164 is null (one of PROBLEMS); null when it is not
         # A mobile given without area code, as 9 digits (ninth digit added), for matching
-        # against the end of full numbers; null otherwise.
+        # against the end of full numbers (also when the state completed it); null otherwise.
         ("local_number", pa.string()),
     ]
 )
@@ -70,6 +70,7 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
     )
     state_ddd = _single_ddd_of(state, len(raw))
     completed = pc.and_(without_area, pc.is_valid(state_ddd))
+    given = national
     national = pc.if_else(completed, pc.binary_join_element_wise(state_ddd, national, ""), national)
     national_length = pc.utf8_length(national)
     ddd = pc.utf8_slice_codeunits(national, 0, 2)
@@ -90,12 +91,11 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
         pa.scalar(None, pa.string()),
     )
     ok = pc.and_(pc.is_null(problem), pc.invert(blank))
-    local_mobile = pc.and_(
-        pc.and_(without_area, pc.invert(completed)), pc.invert(pc.fill_null(not_a_phone, False))
-    )
+    # Kept even when the state completed it: a mobile keeps its DDD when its owner moves.
+    local_mobile = pc.and_(without_area, pc.invert(pc.fill_null(not_a_phone, False)))
     local_mobile = pc.and_(local_mobile, pc.is_in(leading, pa.array(list("6789"))))
     local_number = pc.if_else(
-        pc.equal(national_digits, 8), pc.binary_join_element_wise("9", national, ""), national
+        pc.equal(national_digits, 8), pc.binary_join_element_wise("9", given, ""), given
     )
     subscriber = pc.if_else(
         old_mobile, pc.binary_join_element_wise("9", subscriber, ""), subscriber

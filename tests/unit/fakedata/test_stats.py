@@ -23,7 +23,7 @@ from crm_elt.fakedata.stats import (
     main,
     realism_report,
 )
-from crm_elt.sources.csv_files import parse_csv
+from crm_elt.sources.csv_files import SUFFIXES, parse_csv
 from crm_elt.sources.manychat import HEADER_MAP
 from tests.conftest import generate_dataset
 
@@ -311,7 +311,8 @@ def brute_force_identities(world: Path) -> list[tuple[int, set[str], set[str], s
     for row in users[users["role"] == "BUYER"].itertuples(index=False):
         person = person_of[("hotmart", "sales", row.transaction)]
         add(("hotmart", row.ucode), person, row.email, row.cellphone, row.phone)
-    for path in sorted((world / "input" / "manychat").glob("*.csv")):
+    exports = (world / "input" / "manychat").iterdir()
+    for path in sorted(path for path in exports if path.suffix in SUFFIXES):
         for row in parse_csv(path.read_bytes(), HEADER_MAP, ("subscriber_id",)).rows:
             subscriber_id = row.values["subscriber_id"]
             if subscriber_id.isdigit():  # what the importer loads

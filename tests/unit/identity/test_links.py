@@ -40,10 +40,63 @@ from crm_elt.identity.rules import MAX_SHARED_IDENTIFIER, RULES
         ("amanda matos abreu", "raimunda porto albuquerque", True),  # relatives
         ("elias cardoso", "eilsa cradoso", False),  # typos in both words
         (None, "sandra", False),  # no name says nothing
+        ("jaoo lima", "joaozinho", False),  # diminutive of a misspelt name
+        ("farncisco farias", "chico", False),  # nickname of a misspelt name
+        ("gabirel bezerra santos", "biel", False),
+        ("maria jose figueiredo sobral", "zeze", False),  # nickname of the second first name
+        ("sales barros", "jaqueline sales vieira", False),  # surnames only: a family name
+        ("freitas lopes", "antonia freitas", False),
+        ("freitas lopes", "antonia barros", True),  # surnames only, of another family
+        ("lu", "lucio", False),  # an abbreviation, even of a name not known as a given name
     ],
 )
 def test_clearly_different_names(a, b, different):
-    given_names = frozenset({"sandra", "denise", "denies", "roberto", "maria", "mateus"})
+    # As the pipeline learns them from the data: every word mostly written first.
+    given_names = frozenset(
+        [
+            "sandra",
+            "denise",
+            "denies",
+            "roberto",
+            "maria",
+            "mateus",
+            "matheus",
+            "ana",
+            "mari",
+            "aan",
+            "jose",
+            "jsoe",
+            "benedito",
+            "dito",
+            "antonia",
+            "toninha",
+            "mariazinha",
+            "larissa",
+            "andreia",
+            "antonio",
+            "francisco",
+            "beto",
+            "cida",
+            "dudinha",
+            "teteu",
+            "eliana",
+            "juliana",
+            "amanda",
+            "raimunda",
+            "elias",
+            "eilsa",
+            "jaoo",
+            "joaozinho",
+            "farncisco",
+            "chico",
+            "gabirel",
+            "biel",
+            "zeze",
+            "jaqueline",
+            "luiz",
+            "lucia",
+        ]
+    )
     result = clearly_different_names(
         np.array([a], dtype=object), np.array([b], dtype=object), given_names
     )

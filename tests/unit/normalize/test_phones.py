@@ -117,3 +117,5 @@ def test_a_number_without_area_code_is_completed_only_from_a_single_ddd_state():
             assert result["completed_area_code"] is True
         else:
             assert result["problem"] == "no_area_code"
+        # Either way the mobile's local number stays for matching: it may come from elsewhere.
+        assert result["local_number"] == "987654321"
