@@ -28,6 +28,8 @@ from crm_elt.warehouse import open_warehouse
 logger = logging.getLogger("crm_elt.dbt")
 
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
+# dbt's error when an incremental model's columns differ from its table's (on_schema_change).
+STAGING_COLUMNS_CHANGED = "schemas on this incremental model are out of sync"
 
 
 class DbtFailed(Exception):
@@ -138,9 +140,18 @@ def build(settings: Settings, dbt_vars: Mapping[str, str] | None = None) -> pd.D
     # Exposures (dbt/models/exposures.yml) are documentation: `build` would list each as a
     # "no-op" node of every run.
     var_args = ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
-    nodes = run_dbt(settings, ["source", "freshness"]) + run_dbt(
-        settings, ["build", "--exclude-resource-type", "exposure", *var_args]
-    )
+    build_args = ["build", "--exclude-resource-type", "exposure", *var_args]
+    nodes = run_dbt(settings, ["source", "freshness"])
+    try:
+        nodes += run_dbt(settings, build_args)
+    except DbtFailed as failure:
+        if STAGING_COLUMNS_CHANGED not in str(failure):
+            raise
+        # Staging tables built incrementally (`changed_records_config`) got new columns from
+        # an upgrade: they are re-read from the raw tables in full. The models that keep
+        # history (ledger, registry, quality report) refuse a full refresh and are kept.
+        logger.warning("staging columns changed since the last build: staging is rebuilt in full")
+        nodes += run_dbt(settings, [*build_args, "--full-refresh"])
     logger.info("dashboard snapshot published: %s", publish_snapshot(settings))
     return pd.DataFrame([node.__dict__ for node in nodes])
 

@@ -48,12 +48,12 @@ class DefectRates:
     work_email: float = 0.12  # persons with a work email besides their personal one
     email_case_space: float = 0.08
     email_domain_typo: float = 0.03  # gmial.com, hotmail.con, hotmail.com.br
-    email_gmail_variant: float = 0.08  # of gmail addresses: dots moved or a +tag
+    email_gmail_variant: float = 0.12  # of gmail addresses: dots moved or a +tag
     email_trailing_dot: float = 0.01
     invalid_email: float = 0.02
     shared_email: float = 0.015  # a clinic's front-desk address (HubSpot)
     missing_email: float = 0.05  # HubSpot
-    manychat_missing_email: float = 0.4  # WhatsApp subscribers rarely give one
+    manychat_missing_email: float = 0.3  # a bot flow asks for it; many never answer
     # Phones.
     moved_area_code: float = 0.04  # persons whose mobile's DDD is from another state
     second_phone: float = 0.12  # persons with a clinic phone besides their mobile
@@ -62,7 +62,7 @@ class DefectRates:
     family_shared: float = 0.008  # persons registered with a relative's phone or email
     manychat_missing_phone: float = 0.25  # subscribers with only their WhatsApp number
     phone_reformatted: float = 0.5  # any non-E.164 shape
-    phone_no_area_code: float = 0.08
+    phone_no_area_code: float = 0.1
     phone_missing_ninth_digit: float = 0.04
     # Which contact point a source's records carry, of the people who have it.
     hubspot_work_email_use: float = 0.6  # the work email instead of the personal one
@@ -70,7 +70,7 @@ class DefectRates:
     hubspot_whatsapp_phone_use: float = 0.15  # the WhatsApp-only number in the main phone field
     # The WhatsApp-only number in HubSpot's second `phone` field: Brazilian lead forms ask for
     # "WhatsApp" beside "Celular", and people with two numbers give both.
-    hubspot_whatsapp_second_phone_use: float = 0.5
+    hubspot_whatsapp_second_phone_use: float = 0.7
     hubspot_family_email_use: float = (
         0.6  # the relative's email (of people registered by a relative)
     )

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ changed_records_config('transaction_id') }}
 
 with
 
@@ -11,6 +11,7 @@ source as (
         {{ is_current_version() }} as is_current_version
 
     from {{ source('hotmart', 'sales_users') }}
+    {{ changed_records_only(source('hotmart', 'sales_users')) }}
 
 ),
 

@@ -1,10 +1,11 @@
-{{ config(materialized='table') }}
+{{ changed_records_config('contact_id') }}
 
 with
 
 source as (
 
     select * from {{ source('hubspot', 'contacts') }}
+    {{ changed_records_only(source('hubspot', 'contacts')) }}
 
 ),
 

@@ -1,10 +1,11 @@
-{{ config(materialized='table') }}
+{{ changed_records_config('subscriber_id') }}
 
 with
 
 source as (
 
     select * from {{ source('manychat', 'subscribers') }}
+    {{ changed_records_only(source('manychat', 'subscribers')) }}
 
 ),
 
