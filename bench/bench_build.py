@@ -6,7 +6,7 @@ after 1 % of the HubSpot contacts and Hotmart sales got a new version in the raw
 an incremental extraction lands them). Printed, not asserted; goals on 2 cores: full build
 < 60 s and < 2 GiB at 1M contacts, the second build < 20 % of the full one.
 
-    .venv/bin/python bench/bench_build.py [--sizes 1000000]
+    .venv/bin/python bench/bench_build.py [--sizes 1000000 | --reuse BENCH_DIR]
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ CHANGED_ENTITIES = (("hubspot", "contacts"), ("hotmart", "sales"))
 
 
 def timed_build(
-    env: dict[str, str], target_path: Path
+    env: dict[str, str], target_path: Path, *options: str
 ) -> tuple[float, float, list[tuple[float, str]]]:
     """dbt build in a child process: wall seconds, peak RSS (MiB), the slowest nodes.
     Its own target path, so a dbt run elsewhere in the project does not mix with it."""
-    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--quiet"]
+    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--quiet", *options]
     dbt += ["--project-dir", str(PROJECT / "dbt"), "--profiles-dir", str(PROJECT / "dbt")]
     dbt += ["--target-path", str(target_path)]
     started = time.perf_counter()
@@ -80,20 +80,8 @@ def change_records(settings, share: float) -> int:
     return changed
 
 
-def bench(size: int) -> None:
-    work = Path(tempfile.mkdtemp(prefix=f"bench_build_{size}_"))
-    data_dir = work / "data"
-    started = time.perf_counter()
-    generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
-    print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
-    environ = {
-        "CRM_ELT_DATA_DIR": str(data_dir),
-        "CRM_ELT_ENV_FILE": str(work / "none.env"),
-        "MANYCHAT_ENRICH": "off",
-        "HUBSPOT_REQUESTS_PER_10S": "1000000",
-        "HOTMART_REQUESTS_PER_MINUTE": "1000000",
-        "HTTP_TIMEOUT_SECONDS": "30",
-    }
+def extract_world(data_dir: Path, work: Path, environ: dict[str, str]) -> None:
+    """Serve the generated world from the emulators and extract every source from them."""
     with start_sandbox(data_dir, config=SandboxConfig()) as sandbox:
         environ.update(
             HUBSPOT_BASE_URL=f"{sandbox.url}/hubspot",
@@ -106,9 +94,33 @@ def bench(size: int) -> None:
         for source in (hubspot, hotmart, manychat, marketing_spend):
             source.extract(settings, load_id=new_load_id())
         print(f"extracted in {time.perf_counter() - started:.1f} s")
+
+
+def bench(size: int, reuse: Path | None = None) -> None:
+    if reuse is None:
+        work = Path(tempfile.mkdtemp(prefix=f"bench_build_{size}_"))
+        data_dir = work / "data"
+        started = time.perf_counter()
+        generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
+        print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
+    else:
+        work, data_dir = reuse, reuse / "data"
+        print(f"\n== the world already extracted in {data_dir}")
+    environ = {
+        "CRM_ELT_DATA_DIR": str(data_dir),
+        "CRM_ELT_ENV_FILE": str(work / "none.env"),
+        "MANYCHAT_ENRICH": "off",
+        "HUBSPOT_REQUESTS_PER_10S": "1000000",
+        "HOTMART_REQUESTS_PER_MINUTE": "1000000",
+        "HTTP_TIMEOUT_SECONDS": "30",
+    }
+    if reuse is None:
+        extract_world(data_dir, work, environ)
+    settings = load_settings(environ=environ, env_file=work / "none.env")
     env = {**os.environ, **environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
-    full_s, full_mib, slowest = timed_build(env, work / "dbt_target")
+    # In full even on a built warehouse (--reuse): incremental staging would skip the work.
+    full_s, full_mib, slowest = timed_build(env, work / "dbt_target", "--full-refresh")
     print(f"full dbt build: {full_s:.1f} s, peak {full_mib:,.0f} MiB (goal < 60 s, < 2,048 MiB)")
     for seconds, node in slowest:
         print(f"  {seconds:7.1f} s  {node}")
@@ -133,7 +145,16 @@ def bench(size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="a bench folder (e.g. bench_identity's) whose data/ is already extracted: "
+        "build it instead of generating and extracting a world (--sizes is then ignored)",
+    )
     args = parser.parse_args()
+    if args.reuse:
+        bench(0, reuse=args.reuse)
+        return
     for size in args.sizes:
         bench(size)
 
