@@ -235,7 +235,8 @@ def merge_two_golden_contacts(con, sim: Simulation, day: date) -> None:
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
-    data_dir = generate_dataset(tmp_path_factory.mktemp("remarketing") / "data", 400, seed=11)
+    # Big enough that more people are eligible on the merge day than the cap takes.
+    data_dir = generate_dataset(tmp_path_factory.mktemp("remarketing") / "data", 800, seed=11)
     with start_sandbox(data_dir) as sandbox:
         settings = sandbox_settings(data_dir, sandbox.url, MANYCHAT_ENRICH="all")
         for source in (hubspot, hotmart, manychat, marketing_spend):
