@@ -148,7 +148,15 @@ def world(tmp_path_factory):
         }
     cac = marts["cac_by_month_channel"]
     cac["month"] = pd.to_datetime(cac["month"]).dt.date
-    return {"orders": true_orders(data_dir), "spend": true_spend(world_spend), **marts}
+    channels = pd.read_parquet(
+        data_dir / "truth" / "persons.parquet", columns=["person_id", "acquisition_channel"]
+    )
+    return {
+        "orders": true_orders(data_dir),
+        "spend": true_spend(world_spend),
+        "true_channels": channels.set_index("person_id")["acquisition_channel"].str.upper(),
+        **marts,
+    }
 
 
 def decimal_sum(values) -> Decimal:
@@ -247,3 +255,36 @@ def test_new_customers_per_month_match_the_true_first_purchases(world):
     # Per-channel rows add up to the blended row of each month.
     per_channel = cac[~cac["is_blended"]].groupby("month")["new_customers"].sum()
     assert per_channel.to_dict() == {m: n for m, n in mart_new.items() if n}
+
+
+def test_new_customers_per_month_and_channel_match_the_true_channels(world):
+    """A customer's channel is the true person's: a ManyChat subscriber seen before the HubSpot
+    or Hotmart record that says where they came from does not make them ManyChat's."""
+    truth, fct, cac = world["orders"], world["fct_orders"], world["cac_by_month_channel"]
+    dated = truth[truth["paid_at"].notna()]
+    first_purchase = dated.groupby("person_id")["paid_at"].min()
+    true_cells = Counter(
+        zip(
+            business_month(first_purchase),
+            world["true_channels"].reindex(first_purchase.index),
+            strict=True,
+        )
+    )
+    rows = cac[~cac["is_blended"] & (cac["new_customers"] > 0)]
+    mart_cells = Counter(
+        dict(
+            zip(
+                zip(rows["month"], rows["channel"], strict=True), rows["new_customers"], strict=True
+            )
+        )
+    )
+    misplaced, _ = identity_error_among_buyers(truth, fct)
+    cells = set(true_cells) | set(mart_cells)
+    # A misplaced buyer moves at most one customer from one cell to another.
+    difference = sum(abs(mart_cells[cell] - true_cells[cell]) for cell in cells)
+    assert difference <= 2 * misplaced, {
+        cell: (mart_cells[cell], true_cells[cell])
+        for cell in sorted(cells)
+        if mart_cells[cell] != true_cells[cell]
+    }
+    assert "MANYCHAT" not in set(rows["channel"])

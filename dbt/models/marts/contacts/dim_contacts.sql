@@ -52,10 +52,15 @@ survived as (
             when bool_or(has_email_consent) then true
         end as has_email_consent,
         min(first_seen_at) as first_seen_at,
-        -- Acquisition: the channel of the identity seen first (the person's first contact).
-        first(acquisition_channel order by first_seen_at nulls last, identity_id)
-            filter (where acquisition_channel is not null) as acquisition_channel,
-        first(source order by first_seen_at nulls last, identity_id) as acquisition_source,
+        -- Acquisition: the marketing channel (HubSpot's original source, Hotmart's sck) of the
+        -- identity seen first that has one; ManyChat's own channel only for a person no other
+        -- source gives a channel (a bot conversation does not say which campaign brought them).
+        first(
+            acquisition_channel
+            order by source = 'manychat', first_seen_at nulls last, identity_id
+        ) filter (where acquisition_channel is not null) as acquisition_channel,
+        first(source order by source = 'manychat', first_seen_at nulls last, identity_id)
+            filter (where acquisition_channel is not null) as acquisition_source,
         list_sort(list_distinct(list(source))) as sources,
         count(*) filter (where source = 'hubspot') as hubspot_records,
         count(*) filter (where source = 'hotmart') as hotmart_records,
