@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -344,3 +345,18 @@ def test_a_full_refresh_keeps_the_ledger(simulated):
         after = con.execute(query).fetchall()
     assert len(before) == sum(sim.batch_sizes)
     assert after == before
+
+
+def brazilian_money(amount: Decimal) -> str:
+    return "R$ " + f"{amount:,.2f}".translate(str.maketrans(",.", ".,"))
+
+
+def test_why_selected_says_the_net_ltv_as_brazilians_write_it(simulated):
+    settings, _ = simulated
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        entries = con.execute(
+            "select net_ltv_brl, why_selected from marts.remarketing_ledger"
+        ).fetchall()
+    assert entries and any(amount >= 1000 for amount, _ in entries)
+    for amount, why in entries:
+        assert why.startswith(f"net LTV {brazilian_money(amount)}; "), (amount, why)

@@ -113,7 +113,7 @@ new_entries as (
         net_ltv_brl,
         concat_ws(
             '; ',
-            'net LTV R$ ' || cast(net_ltv_brl as varchar),
+            'net LTV ' || {{ brl_text('net_ltv_brl') }},
             case when audiences is not null then 'audiences: ' || audiences end,
             case
                 when last_paid_at is not null
