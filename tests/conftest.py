@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from crm_elt.settings import Settings, load_settings
 
@@ -33,6 +40,48 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    health_url: str,
+    timeout_s: float,
+    poll_s: float = 0.5,
+) -> Iterator[subprocess.Popen]:
+    """A server started in its own process group, once `health_url` answers; stopped (the
+    whole group) on exit, killed if it does not stop in 20 s."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    name = Path(command[0]).name
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if requests.get(health_url, timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert process.poll() is None, f"{name} exited (see {log})"
+            assert time.monotonic() < deadline, f"{name} did not answer in time (see {log})"
+            time.sleep(poll_s)
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 AS_OF = __import__("datetime").date(2026, 11, 1)

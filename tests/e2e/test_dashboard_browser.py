@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
-import requests
 
 from crm_elt.dashboard.__main__ import streamlit_command
 from crm_elt.dashboard.labels import column_label, format_date, format_money, format_number, label
 from crm_elt.dashboard.snapshot import snapshot_path
-from tests.conftest import PROJECT_ROOT, free_port, make_settings
+from tests.conftest import PROJECT_ROOT, free_port, make_settings, serving
 from tests.e2e.test_make_run import run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -75,38 +71,21 @@ def dashboard(tmp_path_factory):
         "CRM_ELT_ENV_FILE": str(folder / "absent.env"),
         "ENVIRONMENT": "dev",
     }
-    process = subprocess.Popen(
+    url = f"http://127.0.0.1:{port}"
+    with serving(
         streamlit_command(port),
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=(folder / "streamlit.log").open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if requests.get(f"{url}/_stcore/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None, "streamlit exited"
-            assert time.monotonic() < deadline, "streamlit did not answer in time"
-            time.sleep(0.5)
+        log=folder / "streamlit.log",
+        health_url=f"{url}/_stcore/health",
+        timeout_s=START_TIMEOUT_S,
+    ):
         yield {
             "url": url,
             "data_dir": data_dir,
             "sandbox_port": sandbox_port,
             "settings": make_settings(data_dir),
         }
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -141,11 +120,13 @@ def cell(page, row: str, column: str, nth: int = 0) -> str:
     return found.json_value()
 
 
-def metrics(page, name: str) -> list[str]:
-    """The values of every metric of that name, in page order."""
+def metrics(page, name: str, at_least: int) -> list[str]:
+    """The values of every metric of that name, in page order, once `at_least` are drawn (a
+    page draws its parts in turn)."""
     cards = page.locator('[data-testid="stMetric"]').filter(
         has=page.locator('[data-testid="stMetricLabel"]', has_text=name)
     )
+    cards.nth(at_least - 1).wait_for(timeout=30_000)
     return [
         value.strip() for value in cards.locator('[data-testid="stMetricValue"]').all_inner_texts()
     ]
@@ -313,13 +294,15 @@ def test_audiences_page_numbers_equal_the_audience_marts(dashboard, page, tmp_pa
         )
         assert contacts > 0, table
         # The page shows the two audiences in this order, each with the same metrics.
-        assert metrics(page, label("contacts", "pt"))[position] == format_number(contacts, "pt")
-        assert metrics(page, label("reachable_whatsapp", "pt"))[position] == format_number(
-            whatsapp, "pt"
+        assert metrics(page, label("contacts", "pt"), at_least=2)[position] == format_number(
+            contacts, "pt"
         )
-        assert metrics(page, label("net_ltv_line_total", "pt"))[position] == format_money(
-            line_ltv, "pt"
-        )
+        assert metrics(page, label("reachable_whatsapp", "pt"), at_least=2)[
+            position
+        ] == format_number(whatsapp, "pt")
+        assert metrics(page, label("net_ltv_line_total", "pt"), at_least=2)[
+            position
+        ] == format_money(line_ltv, "pt")
         [(golden_id, name, ltv)] = query(
             warehouse(dashboard),
             f"select golden_contact_id, full_name, net_ltv_line_brl from marts.{table} "

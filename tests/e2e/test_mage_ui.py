@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ import requests
 import yaml
 
 from crm_elt.mage_triggers import API_TRIGGER, DAILY_TRIGGER, PIPELINE_UUID, write_triggers
-from tests.conftest import PROJECT_ROOT, free_port, make_settings
+from tests.conftest import PROJECT_ROOT, free_port, make_settings, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 START_TIMEOUT_S = 180
@@ -61,38 +59,22 @@ def mage_ui(tmp_path_factory):
     pipeline_files = sorted((project / "pipelines").rglob("*.yaml"))
     before = {path: path.read_bytes() for path in pipeline_files}
     mage = Path(sys.executable).with_name("mage")
-    process = subprocess.Popen(
+    url = f"http://127.0.0.1:{port}"
+    with serving(
         [str(mage), "start", str(project), "--host", "127.0.0.1", "--port", str(port)],
         cwd=folder,
         env=env,
-        stdout=(folder / "mage.log").open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if requests.get(f"{url}/api/status", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None, "mage start exited"
-            assert time.monotonic() < deadline, "mage start did not answer in time"
-            time.sleep(1)
+        log=folder / "mage.log",
+        health_url=f"{url}/api/status",
+        timeout_s=START_TIMEOUT_S,
+        poll_s=1,
+    ):
         yield {
             "url": url,
             "before": before,
             "triggers": triggers,
             "database": folder / "mage_data" / "hubspot_elt_project" / "mage-ai.db",
         }
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def mage_rows(database: Path, sql: str, parameters=()) -> list[tuple]:
