@@ -17,16 +17,28 @@ audience_members as (
 
 ),
 
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where golden_contact_id is not null
+
+),
+
+-- Net LTV as of the run date (the priority of a past day's batch is what was known then):
+-- customer_ltv's sum over the orders paid by then; an order with no date counts always.
 lifetime_values as (
 
-    select golden_contact_id, net_ltv_brl from {{ ref('customer_ltv') }}
+    select golden_contact_id, sum(net_brl) as net_ltv_brl
+    from orders
+    where counts_as_revenue and coalesce({{ has_happened_by_run_date('paid_at') }}, true)
+    group by golden_contact_id
 
 ),
 
 paid_orders as (
 
-    select golden_contact_id, paid_at from {{ ref('fct_orders') }}
-    where status_class = 'paid' and golden_contact_id is not null and paid_at is not null
+    select golden_contact_id, paid_at from orders
+    where status_class = 'paid' and paid_at is not null
         and {{ has_happened_by_run_date('paid_at') }}
 
 ),
