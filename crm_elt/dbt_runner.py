@@ -50,6 +50,7 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
     """The variables profiles.yml reads, set only for the duration of the dbt call."""
     wanted = {
         "CRM_ELT_DATA_DIR": str(settings.data_dir),
+        "DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }

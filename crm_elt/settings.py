@@ -55,6 +55,11 @@ class DeliverySettings:
     hubspot_writeback_max_requests: int = 2000  # per run; the rest goes on the next run
 
 
+# DuckDB's own default; a size (512MB, 1.5GB) or a share of the machine's memory.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "80%"
+_MEMORY_LIMIT_PATTERN = re.compile(r"^\d+(\.\d+)?\s*(%|[KMGT]i?B)$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -84,6 +89,8 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     # The Mage API trigger's token (the only credential Mage checks on that endpoint).
     mage_api_trigger_token: str = field(repr=False, default="")
+    # DuckDB's memory cap for dbt (`1GB`, `80%`): below it DuckDB spills to disk, slower.
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -213,6 +220,13 @@ def load_settings(
             "MAGE_API_TRIGGER_TOKEN is invalid: expected 16-128 letters, digits or '_'"
         )
 
+    duckdb_memory_limit = get("DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
+    if not _MEMORY_LIMIT_PATTERN.match(duckdb_memory_limit):
+        raise SettingsError(
+            f"DUCKDB_MEMORY_LIMIT={duckdb_memory_limit!r} is invalid: expected a size such as "
+            "1GB or 512MB, or a share such as 80%"
+        )
+
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -251,6 +265,7 @@ def load_settings(
         manychat_timezone=manychat_timezone,
         delivery=_delivery_settings(get),
         mage_api_trigger_token=api_trigger_token,
+        duckdb_memory_limit=duckdb_memory_limit,
     )
 
 

@@ -1,10 +1,11 @@
+import os
 from pathlib import Path
 
 import pytest
 
 from crm_elt.sandbox.credentials import SANDBOX_CREDENTIALS
 from crm_elt.settings import SettingsError, load_settings
-from tests.conftest import make_settings
+from tests.conftest import PROJECT_ROOT, make_settings
 
 
 def load(tmp_path: Path, env_text: str | None = None, **environ: str):
@@ -46,6 +47,8 @@ def test_settings_process_environment_overrides_env_file(tmp_path):
         ({"SCHEDULE_TIME": "25:00"}, "SCHEDULE_TIME"),
         ({"HTTP_TIMEOUT_SECONDS": "-1"}, "HTTP_TIMEOUT_SECONDS"),
         ({"HOTMART_RESWEEP_DAYS": "often"}, "HOTMART_RESWEEP_DAYS"),
+        ({"DUCKDB_MEMORY_LIMIT": "lots"}, "DUCKDB_MEMORY_LIMIT"),
+        ({"DUCKDB_MEMORY_LIMIT": "1G"}, "DUCKDB_MEMORY_LIMIT"),
     ],
 )
 def test_settings_malformed_value_names_the_variable_in_one_line(tmp_path, environ, named):
@@ -116,3 +119,19 @@ def test_the_api_trigger_token_is_a_secret(tmp_path):
     settings = make_settings(tmp_path, MAGE_API_TRIGGER_TOKEN="abc_0123456789_def")
     assert "abc_0123456789_def" in settings.secret_values()
     assert "abc_0123456789_def" not in repr(settings)
+
+
+def test_dbt_gets_duckdbs_memory_limit_from_the_settings_and_every_target_uses_it(tmp_path):
+    import yaml
+
+    from crm_elt.dbt_runner import _dbt_environment
+
+    settings = load(tmp_path, DUCKDB_MEMORY_LIMIT="1.5GB")
+    before = os.environ.get("DUCKDB_MEMORY_LIMIT")
+    with _dbt_environment(settings):
+        assert os.environ["DUCKDB_MEMORY_LIMIT"] == "1.5GB"
+    assert os.environ.get("DUCKDB_MEMORY_LIMIT") == before
+    assert load(tmp_path).duckdb_memory_limit == "80%"
+    profiles = yaml.safe_load((PROJECT_ROOT / "dbt" / "profiles.yml").read_text())
+    for target in profiles["crm_elt"]["outputs"].values():
+        assert "env_var('DUCKDB_MEMORY_LIMIT'" in target["settings"]["memory_limit"]

@@ -257,7 +257,9 @@ def test_every_check_is_reported_even_when_it_found_nothing(world, first_run):
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         checks = {
             name
-            for (name,) in con.execute("select check_name from seeds.data_quality_checks").fetchall()
+            for (name,) in con.execute(
+                "select check_name from seeds.data_quality_checks"
+            ).fetchall()
         }
     assert {check for check, *_ in first_run} == checks
     assert first_run[("spend_rows_other_currency", None, None, None)] == 0
