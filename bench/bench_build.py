@@ -29,7 +29,7 @@ sys.path.insert(0, str(PROJECT))
 
 from crm_elt.fakedata import generate  # noqa: E402
 from crm_elt.sandbox import SandboxConfig, start_sandbox  # noqa: E402
-from crm_elt.settings import load_settings  # noqa: E402
+from crm_elt.settings import Settings, load_settings  # noqa: E402
 from crm_elt.sources import hotmart, hubspot, manychat, marketing_spend  # noqa: E402
 from crm_elt.warehouse import RawRecord, new_load_id, open_warehouse, write_records  # noqa: E402
 
@@ -80,8 +80,9 @@ def change_records(settings, share: float) -> int:
     return changed
 
 
-def extract_world(data_dir: Path, work: Path, environ: dict[str, str]) -> None:
-    """Serve the generated world from the emulators and extract every source from them."""
+def extract_world(data_dir: Path, work: Path, environ: dict[str, str]) -> Settings:
+    """Serve the generated world from the emulators and extract every source from them;
+    `environ` gains the emulators' URLs. The settings the extraction ran with."""
     with start_sandbox(data_dir, config=SandboxConfig()) as sandbox:
         environ.update(
             HUBSPOT_BASE_URL=f"{sandbox.url}/hubspot",
@@ -94,6 +95,7 @@ def extract_world(data_dir: Path, work: Path, environ: dict[str, str]) -> None:
         for source in (hubspot, hotmart, manychat, marketing_spend):
             source.extract(settings, load_id=new_load_id())
         print(f"extracted in {time.perf_counter() - started:.1f} s")
+    return settings
 
 
 def bench(size: int, reuse: Path | None = None) -> None:

@@ -29,6 +29,8 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench_build import extract_world  # noqa: E402
+
 from crm_elt.dbt_runner import build  # noqa: E402
 from crm_elt.fakedata import generate  # noqa: E402
 from crm_elt.identity.evaluate import (  # noqa: E402
@@ -37,10 +39,6 @@ from crm_elt.identity.evaluate import (  # noqa: E402
     format_score,
     pairwise_score,
 )
-from crm_elt.sandbox import SandboxConfig, start_sandbox  # noqa: E402
-from crm_elt.settings import load_settings  # noqa: E402
-from crm_elt.sources import hotmart, hubspot, manychat, marketing_spend  # noqa: E402
-from crm_elt.warehouse import new_load_id  # noqa: E402
 
 FLAT_IDENTITIES = """
 copy (
@@ -76,18 +74,8 @@ def bench(size: int, run_splink: bool) -> None:
         "CRM_ELT_ENV_FILE": str(work / "none.env"),
         "MANYCHAT_ENRICH": "off",
     }
-    with start_sandbox(data_dir, config=SandboxConfig()) as sandbox:
-        environ.update(
-            HUBSPOT_BASE_URL=f"{sandbox.url}/hubspot",
-            HOTMART_BASE_URL=f"{sandbox.url}/hotmart",
-            HOTMART_AUTH_URL=f"{sandbox.url}/hotmart/security/oauth/token",
-            MANYCHAT_BASE_URL=f"{sandbox.url}/manychat",
-        )
-        settings = load_settings(environ=environ, env_file=work / "none.env")
-        started = time.perf_counter()
-        for source in (hubspot, hotmart, manychat, marketing_spend):
-            source.extract(settings, load_id=new_load_id())
-        print(f"extracted in {time.perf_counter() - started:.1f} s")
+    # With the real APIs' request budgets (bench_build lifts them).
+    settings = extract_world(data_dir, work, environ)
     started = time.perf_counter()
     build(settings)
     print(f"dbt build (everything) in {time.perf_counter() - started:.1f} s")

@@ -36,7 +36,7 @@ class CheckCount:
 
 def latest_checks(con: duckdb.DuckDBPyConnection) -> list[CheckCount]:
     """The checks of the latest run, by area and name; empty when no run was reported."""
-    if not _report_exists(con):
+    if not has_table(con, REPORT_TABLE):
         return []
     rows = con.execute(
         f"""
@@ -119,7 +119,3 @@ def _line(check: CheckCount, breakdowns: int) -> str:
 def _total(rows: list[tuple[bool, int]]) -> int:
     totals = [count for is_total, count in rows if is_total]
     return totals[0] if totals else sum(count for _, count in rows)
-
-
-def _report_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    return has_table(con, REPORT_TABLE)

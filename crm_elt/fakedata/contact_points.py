@@ -57,6 +57,12 @@ class PersonContacts:
     changed_at_ms: np.ndarray  # when it changed (meaningless without an old one)
     relative: np.ndarray  # row of the relative whose contacts they use, -1 for none
 
+    def mobile_at(self, rows: np.ndarray, moments_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The personal mobile of the persons at `rows` at those moments, and whether it is
+        the old one (the number had not changed yet)."""
+        was_old = (self.old_mobile[rows] > 0) & (moments_ms < self.changed_at_ms[rows])
+        return np.where(was_old, self.old_mobile[rows], self.mobile[rows]), was_old
+
     def emails(self) -> pa.Array:
         """Personal emails, then work emails: what `RecordContacts.email_ref` indexes."""
         return pa.concat_arrays([self.email, self.work_email])
@@ -102,11 +108,9 @@ def choose_contacts(
     email_ref[family_email] = safe_relative[family_email]
     email_kind[family_email] = EMAIL_KINDS.index("family")
 
-    phone = contacts.mobile[rows].copy()
-    phone_kind = np.zeros(size, dtype=np.int8)
-    old = (contacts.old_mobile[rows] > 0) & (moments_ms < contacts.changed_at_ms[rows])
-    phone[old] = contacts.old_mobile[rows][old]
-    phone_kind[old] = PHONE_KINDS.index("old")
+    phone, old = contacts.mobile_at(rows, moments_ms)
+    phone_kind = np.where(old, PHONE_KINDS.index("old"), PHONE_KINDS.index("personal"))
+    phone_kind = phone_kind.astype(np.int8)
     whatsapp = (contacts.whatsapp[rows] != contacts.mobile[rows]) & (
         rng.random(size) < habits.whatsapp_phone
     )

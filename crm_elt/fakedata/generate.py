@@ -687,8 +687,7 @@ class WorldBuilder:
             & (chosen.phone_kind == PHONE_KINDS.index("clinic"))
             & (rng.random(size) < 0.6)
         )
-        was_old = (points.old_mobile[person_row] > 0) & (created < points.changed_at_ms[person_row])
-        person_mobile = np.where(was_old, points.old_mobile[person_row], points.mobile[person_row])
+        person_mobile, was_old = points.mobile_at(person_row, created)
         copy_mobile = ~use_clinic & ~use_whatsapp & ~own_mobile & (rng.random(size) < 0.5)
         other = use_clinic | use_whatsapp | own_mobile
         other_number = np.select(
@@ -1309,15 +1308,12 @@ def whatsapp_numbers(
     """Each subscriber's WhatsApp number: their own (the old one before it changed), or the
     relative's when a relative's phone signed them up."""
     number = points.whatsapp[rows].copy()
-    kind = np.where(
-        number != points.mobile[rows], PHONE_KINDS.index("whatsapp"), PHONE_KINDS.index("personal")
-    ).astype(np.int8)
-    old = (
-        (points.old_mobile[rows] > 0)
-        & (number == points.mobile[rows])
-        & (moments_ms < points.changed_at_ms[rows])
-    )
-    number[old] = points.old_mobile[rows][old]
+    own = number == points.mobile[rows]
+    kind = np.where(own, PHONE_KINDS.index("personal"), PHONE_KINDS.index("whatsapp"))
+    kind = kind.astype(np.int8)
+    mobile_then, was_old = points.mobile_at(rows, moments_ms)
+    old = own & was_old
+    number[old] = mobile_then[old]
     kind[old] = PHONE_KINDS.index("old")
     family = chosen.phone_kind == PHONE_KINDS.index("family")
     number[family] = points.whatsapp[points.relative[rows][family]]

@@ -509,7 +509,7 @@ def _names_related(
     only_surnames = _only_surnames(words_a, sometimes_given) or _only_surnames(
         words_b, sometimes_given
     )
-    if sometimes_given and only_surnames and _share_a_surname(["", *words_a], ["", *words_b]):
+    if sometimes_given and only_surnames and _share_a_word(words_a, words_b):
         return True
     givens_a = [words_a[0], *(word for word in words_a[1:] if word in given_names)]
     givens_b = [words_b[0], *(word for word in words_b[1:] if word in given_names)]
@@ -540,7 +540,12 @@ def _same_given_name(
 
 
 def _share_a_surname(words_x: list[str], words_y: list[str]) -> bool:
-    return any(OSA.distance(x, y) <= 1 for x in words_x[1:] for y in words_y[1:])
+    return _share_a_word(words_x[1:], words_y[1:])
+
+
+def _share_a_word(words_x: list[str], words_y: list[str]) -> bool:
+    """A word of one is a word of the other, up to a typo."""
+    return any(OSA.distance(x, y) <= 1 for x in words_x for y in words_y)
 
 
 def _only_surnames(words: list[str], given_names: frozenset[str]) -> bool:

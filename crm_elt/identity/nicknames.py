@@ -101,18 +101,13 @@ _NAMES_BY_NICKNAME = {
     "jv": ("joao vitor", "joao victor"),
     "nenem": (),
 }
-NICKNAME_PAIRS = frozenset(
-    (nickname, name.split(" ")[0])
-    for nickname, names in _NAMES_BY_NICKNAME.items()
-    for name in names
-) | frozenset(
-    (nickname, name.replace(" ", ""))
-    for nickname, names in _NAMES_BY_NICKNAME.items()
-    for name in names
-)
+# Each nickname's names as name keys compare them: a compound name by its first word and
+# written together ("maria eduarda": maria, mariaeduarda).
 _NAMES_OF = {
-    nickname: frozenset(name for pair_nickname, name in NICKNAME_PAIRS if pair_nickname == nickname)
-    for nickname in _NAMES_BY_NICKNAME
+    nickname: frozenset(
+        form for name in names for form in (name.split(" ")[0], name.replace(" ", ""))
+    )
+    for nickname, names in _NAMES_BY_NICKNAME.items()
 }
 # A misspelt name still takes its nickname (Farncisco: Chico), when it is long enough for one
 # edit not to make it another name.
