@@ -7,9 +7,8 @@ the `.wal`), copies the file next to it and renames the copy over the previous s
 rename swaps the file atomically and leaves a reader of the old one undisturbed, so a run never
 breaks the dashboard and the dashboard never blocks a run.
 
-The whole file is copied, not just the marts: the person lookup reads the identity views
-(`intermediate.*`), which are defined over staging and raw tables. A checkpoint and a copy
-cost about 0.01 s per million mart rows, far less than re-materializing those views.
+The whole file is copied, not just the marts: the person lookup reads the identity tables
+(`intermediate.*`) too. A checkpoint and a copy cost about 0.01 s per million rows.
 """
 
 from __future__ import annotations

@@ -37,7 +37,11 @@ WINDOW = 30
 FIRST_DAY = AS_OF - timedelta(days=DAYS)
 MERGE_AFTER_DAY = 45
 REPEATED_DAYS = {1, 31, 60, DAYS}
-REMARKETING_MODELS = "int_remarketing_eligibility remarketing_ledger remarketing_batch"
+# What depends on the run date, and what reads the marts a merge below edits in place.
+REMARKETING_MODELS = (
+    "int_audience_signals int_contacts_reachable int_audience_members "
+    "int_remarketing_eligibility remarketing_ledger remarketing_batch"
+)
 
 
 class DailyRunner:

@@ -3,7 +3,6 @@
     cluster's golden company id: 'gco_' and the id of the cluster's oldest record (its
     anchor). The id is unchanged across re-runs while the cluster keeps its oldest record;
     when two clusters join, the older anchor's id survives. -#}
-{{ config(materialized='table') }}
 
 with recursive
 

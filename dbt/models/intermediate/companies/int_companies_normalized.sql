@@ -1,7 +1,5 @@
 {#- The current version of every HubSpot company record (archived ones included: deals and
-    contacts may still point at them), with the keys the merge rules compare. A table:
-    name_key and normalize_phone are Python (crm_elt.normalize, through crm_elt.dbt_plugin). -#}
-{{ config(materialized='table') }}
+    contacts may still point at them), with the keys the merge rules compare. -#}
 
 with
 

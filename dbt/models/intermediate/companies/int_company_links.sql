@@ -10,7 +10,6 @@
 
     An equality rule needs no pair of every two records: each record of a block links to the
     block's oldest record, which joins the same clusters in linear time. -#}
-{{ config(materialized='table') }}
 
 with
 

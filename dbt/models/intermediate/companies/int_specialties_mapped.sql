@@ -1,6 +1,5 @@
-{#- A table: match_specialty is Python (crm_elt.normalize.specialties, through
-    crm_elt.dbt_plugin), called once per distinct value at build time, never at read time. -#}
-{{ config(materialized='table') }}
+{#- match_specialty is Python (crm_elt.normalize.specialties, through crm_elt.dbt_plugin),
+    called once per distinct value at build time. -#}
 
 with
 

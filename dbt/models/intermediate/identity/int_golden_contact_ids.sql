@@ -1,6 +1,4 @@
 {#- Each identity's current golden contact id (see the golden_ids_by_cluster macro). -#}
-{{ config(materialized='table') }}
-
 
 with
 

@@ -1,7 +1,5 @@
 {#- One row per source identity: a HubSpot contact, a Hotmart buyer (all its purchases), a
     ManyChat subscriber; with the evidence identity resolution compares. -#}
-{{ config(materialized='table') }}
-
 
 with
 

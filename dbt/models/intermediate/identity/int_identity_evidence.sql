@@ -1,6 +1,4 @@
 {#- Every exact identifier an identity carries, one row each: what links are drawn from. -#}
-{{ config(materialized='table') }}
-
 
 with
 

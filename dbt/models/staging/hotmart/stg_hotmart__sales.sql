@@ -2,7 +2,30 @@ with
 
 source as (
 
-    select * from {{ source('hotmart', 'sales') }}
+    select
+        *,
+        {{ parse_record({
+            'product': {'id': 'VARCHAR', 'name': 'VARCHAR'},
+            'buyer': {'ucode': 'VARCHAR', 'name': 'VARCHAR', 'email': 'VARCHAR'},
+            'purchase': {
+                'status': 'VARCHAR',
+                'order_date': 'VARCHAR',
+                'approved_date': 'VARCHAR',
+                'warranty_expire_date': 'VARCHAR',
+                'price': {'value': 'VARCHAR', 'currency_code': 'VARCHAR'},
+                'payment': {
+                    'method': 'VARCHAR', 'type': 'VARCHAR', 'installments_number': 'VARCHAR'
+                },
+                'is_subscription': 'VARCHAR',
+                'recurrency_number': 'VARCHAR',
+                'commission_as': 'VARCHAR',
+                'tracking': {'source': 'VARCHAR', 'source_sck': 'VARCHAR'},
+                'offer': {'code': 'VARCHAR'},
+                'hotmart_fee': {'total': 'VARCHAR'}
+            }
+        }) }} as fields
+
+    from {{ source('hotmart', 'sales') }}
 
 ),
 
@@ -11,31 +34,31 @@ renamed as (
     select
         {{ version_id() }} as sale_version_id,
         record_key as transaction_id,
-        record -> 'product' ->> 'id' as product_id,
-        record -> 'product' ->> 'name' as product_name,
-        record -> 'buyer' ->> 'ucode' as buyer_ucode,
-        record -> 'buyer' ->> 'name' as buyer_name,
-        record -> 'buyer' ->> 'email' as buyer_email_raw,
-        lower(trim(record -> 'buyer' ->> 'email')) as buyer_email,
-        upper(record -> 'purchase' ->> 'status') as purchase_status,
-        {{ epoch_to_timestamp("record -> 'purchase' ->> 'order_date'") }} as ordered_at,
-        {{ epoch_to_timestamp("record -> 'purchase' ->> 'approved_date'") }} as approved_at,
-        {{ epoch_to_timestamp("record -> 'purchase' ->> 'warranty_expire_date'") }}
+        fields.product.id as product_id,
+        fields.product.name as product_name,
+        fields.buyer.ucode as buyer_ucode,
+        fields.buyer.name as buyer_name,
+        fields.buyer.email as buyer_email_raw,
+        lower(trim(fields.buyer.email)) as buyer_email,
+        upper(fields.purchase.status) as purchase_status,
+        {{ epoch_to_timestamp("fields.purchase.order_date") }} as ordered_at,
+        {{ epoch_to_timestamp("fields.purchase.approved_date") }} as approved_at,
+        {{ epoch_to_timestamp("fields.purchase.warranty_expire_date") }}
             as warranty_expires_at,
-        try_cast(record -> 'purchase' -> 'price' ->> 'value' as decimal(18, 2)) as price_amount,
-        record -> 'purchase' -> 'price' ->> 'currency_code' as price_currency_code,
-        record -> 'purchase' -> 'payment' ->> 'method' as payment_method,
-        record -> 'purchase' -> 'payment' ->> 'type' as payment_type,
-        try_cast(record -> 'purchase' -> 'payment' ->> 'installments_number' as integer)
+        try_cast(fields.purchase.price.value as decimal(18, 2)) as price_amount,
+        fields.purchase.price.currency_code as price_currency_code,
+        fields.purchase.payment.method as payment_method,
+        fields.purchase.payment.type as payment_type,
+        try_cast(fields.purchase.payment.installments_number as integer)
             as installments,
-        coalesce(try_cast(record -> 'purchase' ->> 'is_subscription' as boolean), false)
+        coalesce(try_cast(fields.purchase.is_subscription as boolean), false)
             as is_subscription,
-        try_cast(record -> 'purchase' ->> 'recurrency_number' as integer) as recurrency_number,
-        record -> 'purchase' ->> 'commission_as' as commission_as,
-        record -> 'purchase' -> 'tracking' ->> 'source' as tracking_source,
-        record -> 'purchase' -> 'tracking' ->> 'source_sck' as tracking_source_sck,
-        record -> 'purchase' -> 'offer' ->> 'code' as offer_code,
-        try_cast(record -> 'purchase' -> 'hotmart_fee' ->> 'total' as decimal(18, 2))
+        try_cast(fields.purchase.recurrency_number as integer) as recurrency_number,
+        fields.purchase.commission_as as commission_as,
+        fields.purchase.tracking.source as tracking_source,
+        fields.purchase.tracking.source_sck as tracking_source_sck,
+        fields.purchase.offer.code as offer_code,
+        try_cast(fields.purchase.hotmart_fee.total as decimal(18, 2))
             as hotmart_fee_amount,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,

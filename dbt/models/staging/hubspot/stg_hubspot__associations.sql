@@ -2,7 +2,18 @@ with
 
 source as (
 
-    select * from {{ source('hubspot', 'associations') }}
+    select
+        *,
+        {{ parse_record({
+            'from_type': 'VARCHAR',
+            'from_id': 'VARCHAR',
+            'to_type': 'VARCHAR',
+            'to_id': 'VARCHAR',
+            'association_types': [{'typeId': 'INTEGER'}],
+            'deleted': 'VARCHAR'
+        }) }} as fields
+
+    from {{ source('hubspot', 'associations') }}
 
 ),
 
@@ -11,19 +22,18 @@ renamed as (
     select
         {{ version_id() }} as association_version_id,
         record_key as association_id,
-        record ->> 'from_type' as from_object_type,
-        record ->> 'from_id' as from_object_id,
-        record ->> 'to_type' as to_object_type,
-        record ->> 'to_id' as to_object_id,
+        fields.from_type as from_object_type,
+        fields.from_id as from_object_id,
+        fields.to_type as to_object_type,
+        fields.to_id as to_object_id,
         list_transform(
-            from_json(record -> 'association_types', '[{"typeId": "integer"}]'),
-            lambda association_type: association_type.typeId
+            fields.association_types, lambda association_type: association_type.typeId
         ) as association_type_ids,
         -- A link HubSpot no longer returns gets a tombstone version at extraction.
-        coalesce((record ->> 'deleted')::boolean, false) as is_deleted,
+        coalesce(fields.deleted::boolean, false) as is_deleted,
         -- A tombstone is written by the extraction that missed the link.
         case
-            when coalesce((record ->> 'deleted')::boolean, false) then _extracted_at
+            when coalesce(fields.deleted::boolean, false) then _extracted_at
         end as deleted_detected_at,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,

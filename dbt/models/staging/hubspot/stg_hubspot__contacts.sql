@@ -4,7 +4,16 @@ with
 
 source as (
 
-    select * from {{ source('hubspot', 'contacts') }}
+    select
+        *,
+        {{ parse_hubspot_record([
+            'email', 'firstname', 'lastname', 'phone', 'mobilephone', 'city', 'state',
+            'lifecyclestage', 'hs_lead_status', 'hs_analytics_source', 'consentimento_whatsapp',
+            var('hubspot_product_line_property', 'linha_de_interesse'), 'hs_merged_object_ids',
+            'createdate', 'lastmodifieddate'
+        ]) }} as fields
+
+    from {{ source('hubspot', 'contacts') }}
     {{ changed_records_only(source('hubspot', 'contacts')) }}
 
 ),
@@ -37,8 +46,8 @@ renamed as (
         {{ hs_property('hs_merged_object_ids') }} as merged_contact_ids,
         {{ hs_timestamp('createdate') }} as created_at,
         {{ hs_timestamp('lastmodifieddate') }} as modified_at,
-        coalesce((record ->> 'archived')::boolean, false) as is_archived,
-        try_cast(record ->> 'archivedAt' as timestamp) as archived_at,
+        coalesce(fields.archived::boolean, false) as is_archived,
+        try_cast(fields.archivedAt as timestamp) as archived_at,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id

@@ -2,7 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('hubspot', 'deals') }}
+    select
+        *,
+        {{ parse_hubspot_record([
+            'dealname', 'pipeline', 'dealstage', 'dealtype', 'amount', 'deal_currency_code',
+            'hubspot_owner_id', 'closedate', 'createdate', 'hs_lastmodifieddate'
+        ]) }} as fields
+
+    from {{ source('hubspot', 'deals') }}
 
 ),
 
@@ -21,8 +28,8 @@ renamed as (
         {{ hs_timestamp('closedate') }} as closed_at,
         {{ hs_timestamp('createdate') }} as created_at,
         {{ hs_timestamp('hs_lastmodifieddate') }} as modified_at,
-        coalesce((record ->> 'archived')::boolean, false) as is_archived,
-        try_cast(record ->> 'archivedAt' as timestamp) as archived_at,
+        coalesce(fields.archived::boolean, false) as is_archived,
+        try_cast(fields.archivedAt as timestamp) as archived_at,
         {{ is_current_version() }} as is_current_version,
         _extracted_at as extracted_at,
         _load_id as load_id
