@@ -27,6 +27,7 @@ import duckdb
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from crm_elt.dbt_runner import PIPELINE_BUILD  # noqa: E402
 from crm_elt.fakedata import generate  # noqa: E402
 from crm_elt.sandbox import SandboxConfig, start_sandbox  # noqa: E402
 from crm_elt.settings import Settings, load_settings  # noqa: E402
@@ -40,9 +41,10 @@ CHANGED_ENTITIES = (("hubspot", "contacts"), ("hotmart", "sales"))
 def timed_build(
     env: dict[str, str], target_path: Path, *options: str
 ) -> tuple[float, float, list[tuple[float, str]]]:
-    """dbt build in a child process: wall seconds, peak RSS (MiB), the slowest nodes.
+    """The pipeline's dbt build (crm_elt.dbt_runner.build's, without the source freshness
+    check) in a child process: wall seconds, peak RSS (MiB), the slowest nodes.
     Its own target path, so a dbt run elsewhere in the project does not mix with it."""
-    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--quiet", *options]
+    dbt = [str(Path(sys.executable).with_name("dbt")), *PIPELINE_BUILD, "--quiet", *options]
     dbt += ["--project-dir", str(PROJECT / "dbt"), "--profiles-dir", str(PROJECT / "dbt")]
     dbt += ["--target-path", str(target_path)]
     started = time.perf_counter()

@@ -129,6 +129,13 @@ def describe_statuses(nodes: Sequence[NodeResult]) -> str:
     )
 
 
+# What a pipeline run builds. Exposures (dbt/models/exposures.yml) are documentation: `build`
+# would list each as a "no-op" node of every run. Unit tests check the models' logic on fixed
+# inputs, so, as dbt Labs advises, they run in development and CI (`make test`:
+# tests/integration/dbt/test_dbt_build.py), not on every run: 30 of them cost ~8 s a build.
+PIPELINE_BUILD = ("build", "--exclude-resource-type", "exposure", "unit_test")
+
+
 def build(settings: Settings, dbt_vars: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Check source freshness, then `dbt build` (models, tests); one row per node. Then
     publish the dashboard's snapshot of the warehouse, so it shows what this build made.
@@ -138,10 +145,8 @@ def build(settings: Settings, dbt_vars: Mapping[str, str] | None = None) -> pd.D
     build see every declared source.
     """
     run_dbt(settings, ["run-operation", "ensure_raw_tables"])
-    # Exposures (dbt/models/exposures.yml) are documentation: `build` would list each as a
-    # "no-op" node of every run.
     var_args = ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
-    build_args = ["build", "--exclude-resource-type", "exposure", *var_args]
+    build_args = [*PIPELINE_BUILD, *var_args]
     nodes = run_dbt(settings, ["source", "freshness"])
     try:
         nodes += run_dbt(settings, build_args)

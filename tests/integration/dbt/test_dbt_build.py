@@ -5,6 +5,7 @@ import sys
 from datetime import datetime
 
 import pytest
+import yaml
 
 from crm_elt.dbt_runner import DbtFailed, build, run_dbt
 from crm_elt.warehouse import (
@@ -62,6 +63,23 @@ def test_build_creates_the_mart_from_current_live_versions(loaded):
         ).fetchall()
     assert mart == [("2024-01-01", "PAID_SOCIAL", 2), ("2024-02-01", "REFERRALS", 1)]
     assert emails == [("person1@example.com",)]
+
+
+def test_the_dbt_unit_tests_pass(loaded):
+    """A pipeline build leaves the unit tests out (crm_elt.dbt_runner.PIPELINE_BUILD); they
+    run here, every one of them defined in the project."""
+    build(loaded)
+    defined = sum(
+        len(yaml.safe_load(path.read_text()).get("unit_tests", []))
+        for path in (loaded.dbt_project_dir / "models").rglob("*.yml")
+    )
+    nodes = run_dbt(loaded, ["test", "--select", "test_type:unit"])
+    unit_tests = [node for node in nodes if node.resource_type == "unit_test"]
+    assert defined >= 30
+    assert len(unit_tests) == defined
+    assert {node.status for node in unit_tests} == {"pass"}
+    built = build(loaded)
+    assert "unit_test" not in set(built["resource_type"])
 
 
 def test_build_releases_the_warehouse_for_other_processes(loaded):

@@ -165,7 +165,7 @@ def links_of(identities: list[dict], documents: dict[str, str] | None = None, ru
         pd.DataFrame(evidence, columns=["identity_id", "evidence_kind", "evidence_value"]),
         preserve_index=False,
     )
-    return identity_links(pa.Table.from_pylist(identities), evidence_table, rules_off)
+    return identity_links(pa.Table.from_pylist(identities), evidence_table, rules_off).to_pandas()
 
 
 def as_set(links: pd.DataFrame) -> set[tuple]:
