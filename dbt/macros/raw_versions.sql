@@ -8,6 +8,13 @@
     ) = 1
 {%- endmacro %}
 
+{#- The columns a staging table of versioned records ends with. -#}
+{% macro version_columns() -%}
+    {{ is_current_version() }} as is_current_version,
+    _extracted_at as extracted_at,
+    _load_id as load_id
+{%- endmacro %}
+
 {% macro version_id() -%}
     record_key || ':' || record_hash
 {%- endmacro %}
@@ -31,6 +38,12 @@
 {#- A HubSpot property as text, from the `fields` that parse_hubspot_record parsed. -#}
 {% macro hs_property(name) -%}
     nullif(trim(fields.properties."{{ name }}"), '')
+{%- endmacro %}
+
+{#- Whether and when HubSpot archived the object, from parse_hubspot_record's `fields`. -#}
+{% macro hs_archived_columns() -%}
+    coalesce(fields.archived::boolean, false) as is_archived,
+    try_cast(fields.archivedAt as timestamp) as archived_at
 {%- endmacro %}
 
 {#- HubSpot datetimes are ISO-8601 UTC strings; values that do not parse become null. -#}

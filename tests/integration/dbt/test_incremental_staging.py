@@ -130,3 +130,59 @@ def test_a_staging_table_missing_a_column_is_rebuilt_in_full(settings):
         assert con.execute("select city from staging.stg_hubspot__contacts").fetchall() == [
             ("Recife",)
         ]
+
+
+def test_deals_sales_and_associations_are_incremental_too(settings):
+    models = {
+        "stg_hubspot__deals": ("hubspot", "deals"),
+        "stg_hotmart__sales": ("hotmart", "sales"),
+        "stg_hubspot__associations": ("hubspot", "associations"),
+    }
+    shapes = {
+        "deals": lambda name: {"id": "x", "properties": {"dealname": name, "amount": "10.5"}},
+        "sales": lambda name: {"product": {"name": name}, "purchase": {"status": "APPROVED"}},
+        "associations": lambda name: {
+            "from_type": "contacts",
+            "from_id": name,
+            "to_type": "deals",
+            "to_id": "1",
+            "association_types": [{"typeId": 4}],
+        },
+    }
+
+    def land_versions(load_id: str, at: datetime, names: dict[str, str]) -> None:
+        with open_warehouse(settings) as con:
+            for source, entity in models.values():
+                rows = [RawRecord(key, at, shapes[entity](name)) for key, name in names.items()]
+                write(con, source=source, entity=entity, records=rows, load_id=load_id)
+            log_every_source(con, load_id)
+
+    def rows() -> dict[str, list[tuple]]:
+        with open_warehouse(settings, read_only=True) as con:
+            return {
+                model: con.execute(
+                    f"select * exclude (extracted_at, load_id) from staging.{model} order by all"
+                ).fetchall()
+                for model in models
+            }
+
+    land_versions("l1", datetime(2026, 1, 1), {"1": "first", "2": "second"})
+    build(settings)
+    with open_warehouse(settings) as con:
+        con.execute(
+            "update staging.stg_hubspot__deals set deal_name = 'untouched' where deal_id = '1'"
+        )
+    land_versions("l2", datetime(2026, 2, 1), {"2": "second, changed", "3": "third"})
+    build(settings)
+    incremental = rows()
+    run_dbt(settings, ["run", "--full-refresh", "--select", *models])
+    full = rows()
+
+    untouched = [row for row in incremental["stg_hubspot__deals"] if "untouched" in row]
+    assert len(untouched) == 1
+    incremental["stg_hubspot__deals"] = [
+        tuple("first" if value == "untouched" else value for value in row)
+        for row in incremental["stg_hubspot__deals"]
+    ]
+    assert incremental == full
+    assert {model: len(table) for model, table in full.items()} == dict.fromkeys(models, 4)

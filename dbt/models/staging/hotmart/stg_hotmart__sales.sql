@@ -1,3 +1,5 @@
+{{ changed_records_config('transaction_id') }}
+
 with
 
 source as (
@@ -26,6 +28,7 @@ source as (
         }) }} as fields
 
     from {{ source('hotmart', 'sales') }}
+    {{ changed_records_only(source('hotmart', 'sales')) }}
 
 ),
 
@@ -60,9 +63,7 @@ renamed as (
         fields.purchase.offer.code as offer_code,
         try_cast(fields.purchase.hotmart_fee.total as decimal(18, 2))
             as hotmart_fee_amount,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ version_columns() }}
 
     from source
 

@@ -1,3 +1,5 @@
+{{ changed_records_config('association_id') }}
+
 with
 
 source as (
@@ -14,6 +16,7 @@ source as (
         }) }} as fields
 
     from {{ source('hubspot', 'associations') }}
+    {{ changed_records_only(source('hubspot', 'associations')) }}
 
 ),
 
@@ -35,9 +38,7 @@ renamed as (
         case
             when coalesce(fields.deleted::boolean, false) then _extracted_at
         end as deleted_detected_at,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ version_columns() }}
 
     from source
 

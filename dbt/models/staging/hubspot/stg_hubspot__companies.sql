@@ -30,11 +30,8 @@ renamed as (
         {{ hs_property('hs_merged_object_ids') }} as merged_company_ids,
         {{ hs_timestamp('createdate') }} as created_at,
         {{ hs_timestamp('hs_lastmodifieddate') }} as modified_at,
-        coalesce(fields.archived::boolean, false) as is_archived,
-        try_cast(fields.archivedAt as timestamp) as archived_at,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ hs_archived_columns() }},
+        {{ version_columns() }}
 
     from source
 

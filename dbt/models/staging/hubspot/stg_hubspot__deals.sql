@@ -1,3 +1,5 @@
+{{ changed_records_config('deal_id') }}
+
 with
 
 source as (
@@ -10,6 +12,7 @@ source as (
         ]) }} as fields
 
     from {{ source('hubspot', 'deals') }}
+    {{ changed_records_only(source('hubspot', 'deals')) }}
 
 ),
 
@@ -28,11 +31,8 @@ renamed as (
         {{ hs_timestamp('closedate') }} as closed_at,
         {{ hs_timestamp('createdate') }} as created_at,
         {{ hs_timestamp('hs_lastmodifieddate') }} as modified_at,
-        coalesce(fields.archived::boolean, false) as is_archived,
-        try_cast(fields.archivedAt as timestamp) as archived_at,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ hs_archived_columns() }},
+        {{ version_columns() }}
 
     from source
 

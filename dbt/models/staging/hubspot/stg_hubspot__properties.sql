@@ -18,9 +18,7 @@ renamed as (
         record ->> 'fieldType' as field_type,
         record ->> 'groupName' as group_name,
         coalesce(try_cast(record ->> 'hubspotDefined' as boolean), false) as is_hubspot_defined,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ version_columns() }}
 
     from source
 

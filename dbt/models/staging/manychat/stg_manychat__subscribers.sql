@@ -71,9 +71,7 @@ renamed as (
         try_cast(fields._source_line as integer) as source_line,
         json_array_length(fields._flags) > 0 as has_flags,
         _recovered_from as recovered_from_quarantine,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ version_columns() }}
 
     from source
 

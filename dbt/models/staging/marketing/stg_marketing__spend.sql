@@ -17,9 +17,7 @@ renamed as (
         record ->> 'currency' as currency_code,
         record ->> '_source_file' as source_file,
         try_cast(record ->> '_source_line' as integer) as source_line,
-        {{ is_current_version() }} as is_current_version,
-        _extracted_at as extracted_at,
-        _load_id as load_id
+        {{ version_columns() }}
 
     from source
 
