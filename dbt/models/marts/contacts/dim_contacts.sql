@@ -16,7 +16,7 @@ golden_ids as (
 
 ),
 
-ranked as (
+clustered as (
 
     select
         golden_ids.golden_contact_id,
@@ -30,6 +30,29 @@ ranked as (
 
 ),
 
+-- Each identity's place in its golden contact's two orders, numbered once: an ordered
+-- aggregate per attribute would sort the rows again for each (and spill, under a memory cap).
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by golden_contact_id
+            order by source_priority, last_seen_at desc nulls last, identity_id
+        ) as survivor_rank,
+        -- Acquisition: the marketing channel (HubSpot's original source, Hotmart's sck) of
+        -- the identity seen first that has one; ManyChat's own channel only for a person no
+        -- other source gives a channel (a bot conversation does not say which campaign
+        -- brought them).
+        row_number() over (
+            partition by golden_contact_id
+            order by source = 'manychat', first_seen_at nulls last, identity_id
+        ) as acquisition_rank
+
+    from clustered
+
+),
+
 {%- set attributes = ['first_name', 'last_name', 'email', 'phone', 'whatsapp_phone', 'city', 'state'] %}
 
 survived as (
@@ -37,10 +60,10 @@ survived as (
     select
         golden_contact_id,
         {%- for attribute in attributes %}
-        first({{ attribute }} order by source_priority, last_seen_at desc nulls last, identity_id)
-            filter (where {{ attribute }} is not null) as {{ attribute }},
-        first(identity_id order by source_priority, last_seen_at desc nulls last, identity_id)
-            filter (where {{ attribute }} is not null) as {{ attribute }}_from,
+        arg_min({{ attribute }}, survivor_rank) filter (where {{ attribute }} is not null)
+            as {{ attribute }},
+        arg_min(identity_id, survivor_rank) filter (where {{ attribute }} is not null)
+            as {{ attribute }}_from,
         {%- endfor %}
         -- Consent: any explicit opt-out wins; otherwise any opt-in; unknown stays null.
         case
@@ -52,14 +75,9 @@ survived as (
             when bool_or(has_email_consent) then true
         end as has_email_consent,
         min(first_seen_at) as first_seen_at,
-        -- Acquisition: the marketing channel (HubSpot's original source, Hotmart's sck) of the
-        -- identity seen first that has one; ManyChat's own channel only for a person no other
-        -- source gives a channel (a bot conversation does not say which campaign brought them).
-        first(
-            acquisition_channel
-            order by source = 'manychat', first_seen_at nulls last, identity_id
-        ) filter (where acquisition_channel is not null) as acquisition_channel,
-        first(source order by source = 'manychat', first_seen_at nulls last, identity_id)
+        arg_min(acquisition_channel, acquisition_rank)
+            filter (where acquisition_channel is not null) as acquisition_channel,
+        arg_min(source, acquisition_rank)
             filter (where acquisition_channel is not null) as acquisition_source,
         list_sort(list_distinct(list(source))) as sources,
         count(*) filter (where source = 'hubspot') as hubspot_records,
