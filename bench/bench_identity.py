@@ -5,7 +5,7 @@ resolution from staging to the golden contact (`dbt run --select int_identities+
 process of its own) and Splink on the same identities (bench/splink_peer.py), and print
 both scores, times, peak memory and the ratios.
 
-    python bench/bench_identity.py [--sizes 100000 1000000] [--no-splink]
+    python bench/bench_identity.py [--sizes 100000 1000000 | --reuse BENCH_DIR] [--no-splink]
 
 Splink is a benchmark-only dependency (requirements-bench.txt); `make bench` installs it.
 """
@@ -39,6 +39,7 @@ from crm_elt.identity.evaluate import (  # noqa: E402
     format_score,
     pairwise_score,
 )
+from crm_elt.settings import load_settings  # noqa: E402
 
 FLAT_IDENTITIES = """
 copy (
@@ -63,22 +64,29 @@ def child(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - started, peak_kib / 1024
 
 
-def bench(size: int, run_splink: bool) -> None:
-    work = Path(tempfile.mkdtemp(prefix=f"bench_identity_{size}_"))
-    data_dir = work / "data"
-    started = time.perf_counter()
-    generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
-    print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
+def bench(size: int, run_splink: bool, reuse: Path | None = None) -> None:
+    if reuse is None:
+        work = Path(tempfile.mkdtemp(prefix=f"bench_identity_{size}_"))
+        data_dir = work / "data"
+        started = time.perf_counter()
+        generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
+        print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
+    else:
+        work, data_dir = reuse, reuse / "data"
+        print(f"\n== the world already extracted and built in {data_dir}")
     environ = {
         "CRM_ELT_DATA_DIR": str(data_dir),
         "CRM_ELT_ENV_FILE": str(work / "none.env"),
         "MANYCHAT_ENRICH": "off",
     }
-    # With the real APIs' request budgets (bench_build lifts them).
-    settings = extract_world(data_dir, work, environ)
-    started = time.perf_counter()
-    build(settings)
-    print(f"dbt build (everything) in {time.perf_counter() - started:.1f} s")
+    if reuse is None:
+        # With the real APIs' request budgets (bench_build lifts them).
+        settings = extract_world(data_dir, work, environ)
+        started = time.perf_counter()
+        build(settings)
+        print(f"dbt build (everything) in {time.perf_counter() - started:.1f} s")
+    else:
+        settings = load_settings(environ=environ, env_file=work / "none.env")
 
     env = {**os.environ, **environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = [str(Path(sys.executable).with_name("dbt")), "run", "--quiet"]
@@ -132,7 +140,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="a bench folder (e.g. bench_build's) whose data/ is already extracted and built: "
+        "time identity resolution on it (--sizes is then ignored)",
+    )
     args = parser.parse_args()
+    if args.reuse:
+        bench(0, not args.no_splink, reuse=args.reuse)
+        return
     for size in args.sizes:
         bench(size, not args.no_splink)
 
