@@ -1,9 +1,18 @@
-{#- Identity resolution as marts.contact_lineage and marts.contact_links record it. -#}
+{#- Identity resolution as marts.dim_contacts (the sources and records each golden contact
+    holds) and marts.contact_links record it. -#}
 with
 
-lineage as (
+golden_contacts as (
 
-    select source, identity_id, golden_contact_id from {{ ref('contact_lineage') }}
+    select
+        golden_contact_id,
+        array_to_string(sources, '+') as source_set,
+        len(sources) as source_count,
+        hubspot_records,
+        hotmart_records,
+        manychat_records
+
+    from {{ ref('dim_contacts') }}
 
 ),
 
@@ -13,15 +22,11 @@ links as (
 
 ),
 
-sources_by_golden_contact as (
+source_records as (
 
-    select
-        golden_contact_id,
-        string_agg(distinct source, '+' order by source) as source_set,
-        count(distinct source) as source_count
-
-    from lineage
-    group by golden_contact_id
+    unpivot golden_contacts
+    on hubspot_records as 'hubspot', hotmart_records as 'hotmart', manychat_records as 'manychat'
+    into name source value records
 
 ),
 
@@ -29,11 +34,12 @@ per_source as (
 
     select
         source,
-        count(*) as identities,
-        count(distinct golden_contact_id) as golden_contacts
+        sum(records)::bigint as identities,
+        count(*) filter (where records > 0) as golden_contacts
 
-    from lineage
+    from source_records
     group by source
+    having sum(records) > 0
 
 ),
 
@@ -41,7 +47,7 @@ checks as (
 
     select 'golden_contacts' as check_name, null as source, null as field, null as detail,
         count(*) as item_count
-    from sources_by_golden_contact
+    from golden_contacts
     union all
     select 'golden_contacts', source, null, null, golden_contacts
     from per_source
@@ -54,7 +60,7 @@ checks as (
     where identities > golden_contacts
     union all
     select 'duplicates_merged_across_sources', null, null, source_set, count(*)
-    from sources_by_golden_contact
+    from golden_contacts
     where source_count > 1
     group by source_set
     union all
