@@ -100,16 +100,21 @@ def extract_world(data_dir: Path, work: Path, environ: dict[str, str]) -> Settin
     return settings
 
 
+def bench_world(name: str, size: int, reuse: Path | None) -> tuple[Path, Path]:
+    """(work folder, data dir): a new world of `size` contacts (seed 7) in a new folder, or the
+    one of an earlier benchmark's folder, `reuse`."""
+    if reuse is not None:
+        print(f"\n== the world of {reuse}")
+        return reuse, reuse / "data"
+    work = Path(tempfile.mkdtemp(prefix=f"{name}_{size}_"))
+    started = time.perf_counter()
+    generate(work / "data", seed=7, contacts=size, as_of=date(2026, 11, 1))
+    print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
+    return work, work / "data"
+
+
 def bench(size: int, reuse: Path | None = None) -> None:
-    if reuse is None:
-        work = Path(tempfile.mkdtemp(prefix=f"bench_build_{size}_"))
-        data_dir = work / "data"
-        started = time.perf_counter()
-        generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
-        print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
-    else:
-        work, data_dir = reuse, reuse / "data"
-        print(f"\n== the world already extracted in {data_dir}")
+    work, data_dir = bench_world("bench_build", size, reuse)
     environ = {
         "CRM_ELT_DATA_DIR": str(data_dir),
         "CRM_ELT_ENV_FILE": str(work / "none.env"),

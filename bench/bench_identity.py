@@ -18,9 +18,7 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -29,10 +27,9 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from bench_build import extract_world  # noqa: E402
+from bench_build import bench_world, extract_world  # noqa: E402
 
 from crm_elt.dbt_runner import build  # noqa: E402
-from crm_elt.fakedata import generate  # noqa: E402
 from crm_elt.identity.evaluate import (  # noqa: E402
     _IDENTITY_PERSONS,
     evaluate_warehouse,
@@ -65,15 +62,7 @@ def child(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def bench(size: int, run_splink: bool, reuse: Path | None = None) -> None:
-    if reuse is None:
-        work = Path(tempfile.mkdtemp(prefix=f"bench_identity_{size}_"))
-        data_dir = work / "data"
-        started = time.perf_counter()
-        generate(data_dir, seed=7, contacts=size, as_of=date(2026, 11, 1))
-        print(f"\n== {size:,} contacts: generated in {time.perf_counter() - started:.1f} s")
-    else:
-        work, data_dir = reuse, reuse / "data"
-        print(f"\n== the world already extracted and built in {data_dir}")
+    work, data_dir = bench_world("bench_identity", size, reuse)
     environ = {
         "CRM_ELT_DATA_DIR": str(data_dir),
         "CRM_ELT_ENV_FILE": str(work / "none.env"),

@@ -42,13 +42,13 @@ def land(con, load_id: str, at: datetime, contacts: dict, sales: dict, subscribe
         write(con, source=source, entity=entity, records=rows, load_id=load_id)
 
 
-def staging_rows(settings) -> dict[str, list[tuple]]:
+def staging_rows(settings, models=INCREMENTAL) -> dict[str, list[tuple]]:
     with open_warehouse(settings, read_only=True) as con:
         return {
             model: con.execute(
                 f"select * exclude (extracted_at, load_id) from staging.{model} order by all"
             ).fetchall()
-            for model in INCREMENTAL
+            for model in models
         }
 
 
@@ -157,15 +157,6 @@ def test_deals_sales_and_associations_are_incremental_too(settings):
                 write(con, source=source, entity=entity, records=rows, load_id=load_id)
             log_every_source(con, load_id)
 
-    def rows() -> dict[str, list[tuple]]:
-        with open_warehouse(settings, read_only=True) as con:
-            return {
-                model: con.execute(
-                    f"select * exclude (extracted_at, load_id) from staging.{model} order by all"
-                ).fetchall()
-                for model in models
-            }
-
     land_versions("l1", datetime(2026, 1, 1), {"1": "first", "2": "second"})
     build(settings)
     with open_warehouse(settings) as con:
@@ -174,9 +165,9 @@ def test_deals_sales_and_associations_are_incremental_too(settings):
         )
     land_versions("l2", datetime(2026, 2, 1), {"2": "second, changed", "3": "third"})
     build(settings)
-    incremental = rows()
+    incremental = staging_rows(settings, models)
     run_dbt(settings, ["run", "--full-refresh", "--select", *models])
-    full = rows()
+    full = staging_rows(settings, models)
 
     untouched = [row for row in incremental["stg_hubspot__deals"] if "untouched" in row]
     assert len(untouched) == 1
