@@ -132,7 +132,7 @@ def describe_statuses(nodes: Sequence[NodeResult]) -> str:
 # What a pipeline run builds. Exposures (dbt/models/exposures.yml) are documentation: `build`
 # would list each as a "no-op" node of every run. Unit tests check the models' logic on fixed
 # inputs, so, as dbt Labs advises, they run in development and CI (`make test`:
-# tests/integration/dbt/test_dbt_build.py), not on every run: 30 of them cost ~8 s a build.
+# tests/integration/dbt/test_dbt_build.py), not on every run, where they cost ~8 s a build.
 PIPELINE_BUILD = ("build", "--exclude-resource-type", "exposure", "unit_test")
 
 

@@ -68,7 +68,7 @@ def test_build_creates_the_mart_from_current_live_versions(loaded):
 def test_the_dbt_unit_tests_pass(loaded):
     """A pipeline build leaves the unit tests out (crm_elt.dbt_runner.PIPELINE_BUILD); they
     run here, every one of them defined in the project."""
-    build(loaded)
+    built = build(loaded)
     defined = sum(
         len(yaml.safe_load(path.read_text()).get("unit_tests", []))
         for path in (loaded.dbt_project_dir / "models").rglob("*.yml")
@@ -78,7 +78,6 @@ def test_the_dbt_unit_tests_pass(loaded):
     assert defined >= 30
     assert len(unit_tests) == defined
     assert {node.status for node in unit_tests} == {"pass"}
-    built = build(loaded)
     assert "unit_test" not in set(built["resource_type"])
 
 

@@ -29,17 +29,28 @@ def subscriber(email: str) -> dict:
     return {"id": "x", "first_name": "Ana", "email": email}
 
 
-def land(con, load_id: str, at: datetime, contacts: dict, sales: dict, subscribers: dict):
-    for source, entity, records, shape in (
-        ("hubspot", "contacts", contacts, lambda value: contact(*value)),
-        ("hotmart", "sales_users", sales, sale),
-        ("manychat", "subscribers", subscribers, subscriber),
-    ):
+def land_batches(con, load_id: str, at: datetime, batches) -> None:
+    """Each batch: (source, entity, {record key: (modified or None for `at`, value)}, the
+    function making a value a raw record)."""
+    for source, entity, records, shape in batches:
         rows = [
             RawRecord(key, modified or at, shape(value))
             for key, (modified, value) in records.items()
         ]
         write(con, source=source, entity=entity, records=rows, load_id=load_id)
+
+
+def land(con, load_id: str, at: datetime, contacts: dict, sales: dict, subscribers: dict):
+    land_batches(
+        con,
+        load_id,
+        at,
+        [
+            ("hubspot", "contacts", contacts, lambda value: contact(*value)),
+            ("hotmart", "sales_users", sales, sale),
+            ("manychat", "subscribers", subscribers, subscriber),
+        ],
+    )
 
 
 def staging_rows(settings, models=INCREMENTAL) -> dict[str, list[tuple]]:
@@ -151,10 +162,14 @@ def test_deals_sales_and_associations_are_incremental_too(settings):
     }
 
     def land_versions(load_id: str, at: datetime, names: dict[str, str]) -> None:
+        records = {key: (None, name) for key, name in names.items()}
         with open_warehouse(settings) as con:
-            for source, entity in models.values():
-                rows = [RawRecord(key, at, shapes[entity](name)) for key, name in names.items()]
-                write(con, source=source, entity=entity, records=rows, load_id=load_id)
+            land_batches(
+                con,
+                load_id,
+                at,
+                [(source, entity, records, shapes[entity]) for source, entity in models.values()],
+            )
             log_every_source(con, load_id)
 
     land_versions("l1", datetime(2026, 1, 1), {"1": "first", "2": "second"})
