@@ -3,20 +3,28 @@
     call Python at every read, and fail in a DuckDB session without the plugin. -#}
 
 {% macro email_columns(raw, prefix='') -%}
-    normalize_email({{ raw }}).email as {{ prefix }}email,
-    normalize_email({{ raw }}).match_key as {{ prefix }}email_match_key,
-    normalize_email({{ raw }}).repaired_domain as {{ prefix }}email_repaired_domain,
-    coalesce(normalize_email({{ raw }}).is_role_address, false) as {{ prefix }}is_role_email,
-    normalize_email({{ raw }}).problem as {{ prefix }}email_problem
+    {{ email_fields('normalize_email(' ~ raw ~ ')', prefix) }}
+{%- endmacro %}
+
+{#- The same columns from an already normalized email (a normalize_email struct), for a model
+    that normalizes only some rows. -#}
+{% macro email_fields(normalized, prefix='') -%}
+    {{ normalized }}.email as {{ prefix }}email,
+    {{ normalized }}.match_key as {{ prefix }}email_match_key,
+    {{ normalized }}.repaired_domain as {{ prefix }}email_repaired_domain,
+    coalesce({{ normalized }}.is_role_address, false) as {{ prefix }}is_role_email,
+    {{ normalized }}.problem as {{ prefix }}email_problem
 {%- endmacro %}
 
 {% macro phone_columns(raw, state, prefix) -%}
-    normalize_phone({{ raw }}, {{ state }}).e164 as {{ prefix }}_e164,
-    normalize_phone({{ raw }}, {{ state }}).line_type as {{ prefix }}_line_type,
-    coalesce(normalize_phone({{ raw }}, {{ state }}).added_ninth_digit, false)
-        as {{ prefix }}_added_ninth_digit,
-    coalesce(normalize_phone({{ raw }}, {{ state }}).completed_area_code, false)
-        as {{ prefix }}_completed_area_code,
-    normalize_phone({{ raw }}, {{ state }}).problem as {{ prefix }}_problem,
-    normalize_phone({{ raw }}, {{ state }}).local_number as {{ prefix }}_local_number
+    {{ phone_fields('normalize_phone(' ~ raw ~ ', ' ~ state ~ ')', prefix) }}
+{%- endmacro %}
+
+{% macro phone_fields(normalized, prefix) -%}
+    {{ normalized }}.e164 as {{ prefix }}_e164,
+    {{ normalized }}.line_type as {{ prefix }}_line_type,
+    coalesce({{ normalized }}.added_ninth_digit, false) as {{ prefix }}_added_ninth_digit,
+    coalesce({{ normalized }}.completed_area_code, false) as {{ prefix }}_completed_area_code,
+    {{ normalized }}.problem as {{ prefix }}_problem,
+    {{ normalized }}.local_number as {{ prefix }}_local_number
 {%- endmacro %}

@@ -20,7 +20,10 @@ def sale_users(transaction: str, buyer_email: str) -> dict:
         "transaction": transaction,
         "users": [
             {"role": "BUYER", "user": {"ucode": "B1", "name": "Ana", "email": buyer_email}},
-            {"role": "PRODUCER", "user": {"ucode": "P1", "name": "Instituto"}},
+            {
+                "role": "PRODUCER",
+                "user": {"ucode": "P1", "name": "Instituto", "email": "Vendas@Instituto.com"},
+            },
         ],
     }
 
@@ -59,7 +62,7 @@ def test_every_row_of_the_current_version_is_current(settings):
     assert nodes["node"].str.contains("current_version_is_whole").sum() == 2
     with open_warehouse(settings, read_only=True) as con:
         users = con.execute(
-            "select user_role, email from staging.stg_hotmart__sales_users "
+            "select user_role, email, email_raw, name_key from staging.stg_hotmart__sales_users "
             "where is_current_version order by 1"
         ).fetchall()
         stages = con.execute(
@@ -67,7 +70,11 @@ def test_every_row_of_the_current_version_is_current(settings):
             "where is_current_version group by 1"
         ).fetchall()
         total = con.execute("select count(*) from staging.stg_hotmart__sales_users").fetchall()
-    assert users == [("BUYER", "new@example.com"), ("PRODUCER", None)]
+    # Only the buyer is a person to resolve: the producer's contact data stays as recorded.
+    assert users == [
+        ("BUYER", "new@example.com", "new@example.com", "ana"),
+        ("PRODUCER", None, "Vendas@Instituto.com", None),
+    ]
     assert stages == [("Vendas", 3)]
     assert total == [(4,)]
 

@@ -38,6 +38,28 @@ users_unnested as (
 
 ),
 
+-- Only buyers are people to resolve: the producer (the business itself, on every sale) and
+-- affiliates keep their contact data as recorded, unnormalized. Each CASE is computed once
+-- here, so the normalizers (Python, holding the GIL) see buyers only: half the rows.
+users_normalized as (
+
+    select
+        *,
+        upper(sale_user.role) = 'BUYER' as is_buyer,
+        case when is_buyer then name_key(sale_user."user".name) end as normalized_name_key,
+        case when is_buyer then split_full_name(sale_user."user".name) end as normalized_name_parts,
+        case when is_buyer then normalize_email(sale_user."user".email) end as normalized_email,
+        case when is_buyer then normalize_phone(
+            sale_user."user".cellphone, sale_user."user".address.state
+        ) end as normalized_cellphone,
+        case when is_buyer then normalize_phone(
+            sale_user."user".phone, sale_user."user".address.state
+        ) end as normalized_phone
+
+    from users_unnested
+
+),
+
 renamed as (
 
     select
@@ -47,23 +69,15 @@ renamed as (
         upper(sale_user.role) as user_role,
         sale_user."user".ucode as user_ucode,
         sale_user."user".name as user_name,
-        name_key(sale_user."user".name) as name_key,
-        split_full_name(sale_user."user".name).first_name as first_name,
-        split_full_name(sale_user."user".name).last_name as last_name,
+        normalized_name_key as name_key,
+        normalized_name_parts.first_name as first_name,
+        normalized_name_parts.last_name as last_name,
         sale_user."user".email as email_raw,
-        {{ email_columns('sale_user."user".email') }},
+        {{ email_fields('normalized_email') }},
         sale_user."user".cellphone as cellphone_raw,
-        {{ phone_columns(
-            'sale_user."user".cellphone',
-            'sale_user."user".address.state',
-            'cellphone'
-        ) }},
+        {{ phone_fields('normalized_cellphone', 'cellphone') }},
         sale_user."user".phone as phone_raw,
-        {{ phone_columns(
-            'sale_user."user".phone',
-            'sale_user."user".address.state',
-            'phone'
-        ) }},
+        {{ phone_fields('normalized_phone', 'phone') }},
         -- The first document a user has is the one Hotmart collected at checkout (CPF or CNPJ).
         upper(sale_user."user".documents[1].type) as document_type,
         nullif(
@@ -77,7 +91,7 @@ renamed as (
         _extracted_at as extracted_at,
         _load_id as load_id
 
-    from users_unnested
+    from users_normalized
 
 )
 
