@@ -5,7 +5,7 @@
     seen first (so an id survives every re-run, and a record joining a cluster takes its id;
     when clusters merge, the older id wins). Two clusters claiming one id (a cluster split) leave it to the one holding the
     earliest-seen member; a cluster without an id gets one from its earliest-seen identity.
-    Used by golden_contact_registry (new identities) and int_golden_contact_ids (current). -#}
+    Used by int_golden_contact_ids, over registry_before_this_run(). -#}
 {% macro golden_ids_by_cluster(clusters, identities, registry) %}
     claims as (
 
@@ -74,4 +74,24 @@
             on anchors.cluster_id = claims_ranked.cluster_id
 
     )
+{% endmacro %}
+
+{#- The golden_contact_registry table as the last run left it (empty on a first build), for
+    int_golden_contact_ids, which the registry itself reads: a ref would be a cycle. -#}
+{% macro registry_before_this_run() %}
+    {%- set registry = none -%}
+    {%- if execute -%}
+        {%- set node = graph.nodes.values()
+            | selectattr('name', 'equalto', 'golden_contact_registry') | first -%}
+        {%- set registry = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {%- endif -%}
+    {%- if registry is not none %}
+        select identity_id, golden_contact_id, assigned_at from {{ registry }}
+    {%- else %}
+        select
+            null::varchar as identity_id,
+            null::varchar as golden_contact_id,
+            null::timestamp as assigned_at
+        where false
+    {%- endif %}
 {% endmacro %}

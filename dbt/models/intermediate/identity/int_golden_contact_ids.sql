@@ -1,4 +1,8 @@
-{#- Each identity's current golden contact id (see the golden_ids_by_cluster macro). -#}
+{#- Each identity's current golden contact id (see the golden_ids_by_cluster macro), decided
+    from the registry as the last run left it; golden_contact_registry then records the ids of
+    identities new in this run. Reading the registry after its update would give the same ids
+    (an identity registered in this run claims the id it was just given, later than every
+    older claim), at the price of deciding every cluster's id twice. -#}
 
 with
 
@@ -16,7 +20,7 @@ identities as (
 
 registry as (
 
-    select * from {{ ref('golden_contact_registry') }}
+    {{ registry_before_this_run() }}
 
 ),
 

@@ -4,45 +4,23 @@
 
 with
 
-clusters as (
+current_ids as (
 
-    select * from {{ ref('int_identity_clusters') }}
-
-),
-
-identities as (
-
-    select identity_id, first_seen_at from {{ ref('int_identities') }}
+    select identity_id, golden_contact_id from {{ ref('int_golden_contact_ids') }}
 
 ),
-
-registry as (
-
-    {% if is_incremental() %}
-        select identity_id, golden_contact_id, assigned_at from {{ this }}
-    {% else %}
-        select
-            null::varchar as identity_id,
-            null::varchar as golden_contact_id,
-            null::timestamp as assigned_at
-        where false
-    {% endif %}
-
-),
-
-{{ golden_ids_by_cluster('clusters', 'identities', 'registry') }},
 
 new_identities as (
 
     select
-        clusters.identity_id,
-        golden_ids_by_cluster.golden_contact_id,
+        identity_id,
+        golden_contact_id,
         now()::timestamp as assigned_at
 
-    from clusters
-    inner join golden_ids_by_cluster
-        on clusters.cluster_id = golden_ids_by_cluster.cluster_id
-    where clusters.identity_id not in (select identity_id from registry)
+    from current_ids
+    {% if is_incremental() %}
+        where identity_id not in (select identity_id from {{ this }})
+    {% endif %}
 
 )
 
