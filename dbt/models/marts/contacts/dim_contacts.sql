@@ -20,6 +20,7 @@ clustered as (
 
     select
         golden_ids.golden_contact_id,
+        golden_ids.cluster_size,
         identities.*,
         case identities.source when 'hotmart' then 1 when 'hubspot' then 2 else 3 end
             as source_priority
@@ -50,6 +51,7 @@ ranked as (
         ) as acquisition_rank
 
     from clustered
+    where cluster_size > 1
 
 ),
 
@@ -90,6 +92,32 @@ survived as (
 
 ),
 
+-- A person of one identity (most of them) is that identity: what survivorship would give,
+-- without sorting and grouping them (a third of the model's time at 1M).
+single_identity as (
+
+    select
+        golden_contact_id,
+        {%- for attribute in attributes %}
+        {{ attribute }},
+        case when {{ attribute }} is not null then identity_id end as {{ attribute }}_from,
+        {%- endfor %}
+        has_whatsapp_consent,
+        has_email_consent,
+        first_seen_at,
+        acquisition_channel,
+        case when acquisition_channel is not null then source end as acquisition_source,
+        [source] as sources,
+        (source = 'hubspot')::bigint as hubspot_records,
+        (source = 'hotmart')::bigint as hotmart_records,
+        (source = 'manychat')::bigint as manychat_records,
+        1::bigint as identities
+
+    from clustered
+    where cluster_size = 1
+
+),
+
 final as (
 
     select
@@ -97,7 +125,11 @@ final as (
         nullif(trim(concat_ws(' ', first_name, last_name)), '') as full_name,
         * exclude (golden_contact_id)
 
-    from survived
+    from (
+        select * from survived
+        union all by name
+        select * from single_identity
+    )
 
 )
 
