@@ -9,15 +9,10 @@ links as (
 
 ),
 
-clusters as (
-
-    select identity_id, cluster_id from {{ ref('int_identity_clusters') }}
-
-),
-
+-- Each identity's cluster and golden id, in one table: two joins a link end, not four.
 golden_ids as (
 
-    select identity_id, golden_contact_id from {{ ref('int_golden_contact_ids') }}
+    select identity_id, cluster_id, golden_contact_id from {{ ref('int_golden_contact_ids') }}
 
 ),
 
@@ -30,9 +25,9 @@ judged as (
         links.evidence,
         -- An accepted link whose ends are in different clusters was refused by the
         -- clustering: it would have joined two different documents.
-        links.is_accepted and cluster_a.cluster_id = cluster_b.cluster_id as is_accepted,
+        links.is_accepted and golden_a.cluster_id = golden_b.cluster_id as is_accepted,
         case
-            when links.is_accepted and cluster_a.cluster_id != cluster_b.cluster_id
+            when links.is_accepted and golden_a.cluster_id != golden_b.cluster_id
                 then 'conflicting_documents'
             else links.reason
         end as rejection_reason,
@@ -40,8 +35,6 @@ judged as (
         golden_b.golden_contact_id as golden_contact_id_b
 
     from links
-    inner join clusters as cluster_a on links.identity_a = cluster_a.identity_id
-    inner join clusters as cluster_b on links.identity_b = cluster_b.identity_id
     inner join golden_ids as golden_a on links.identity_a = golden_a.identity_id
     inner join golden_ids as golden_b on links.identity_b = golden_b.identity_id
 
