@@ -11,6 +11,8 @@ import email_validator
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crm_elt.normalize.arrow import as_array
+
 # Misspelt domains seen in Brazilian sign-up forms, and what was meant.
 DOMAIN_TYPOS = {
     "gmial.com": "gmail.com",
@@ -108,7 +110,7 @@ def normalize_emails(raw: pa.Array) -> pa.StructArray:
         pc.if_else(ok, None, pa.scalar("invalid_syntax")),
     ]
     return pa.StructArray.from_arrays(
-        [_array(field) for field in fields], fields=list(EMAIL_TYPE), mask=_array(blank)
+        [as_array(field) for field in fields], fields=list(EMAIL_TYPE), mask=as_array(blank)
     )
 
 
@@ -130,7 +132,3 @@ def is_valid_email(address: str) -> bool:
     except email_validator.EmailNotValidError:
         return False
     return True
-
-
-def _array(values) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crm_elt.normalize.arrow import as_array
+
 TITLES = ("dr", "dra", "sr", "sra", "srta", "prof", "profa", "enf", "enfa", "pe")
 PARTICLES = ("da", "das", "de", "do", "dos", "e", "d")
 NAME_PARTS_TYPE = pa.struct([("first_name", pa.string()), ("last_name", pa.string())])
@@ -38,14 +40,10 @@ def split_full_names(names: pa.Array) -> pa.StructArray:
     first = pc.struct_field(parts, "first_name")
     last = pc.struct_field(parts, "last_name")
     return pa.StructArray.from_arrays(
-        [_array(_null_if_empty(first)), _array(_null_if_empty(last))],
+        [as_array(_null_if_empty(first)), as_array(_null_if_empty(last))],
         fields=list(NAME_PARTS_TYPE),
     )
 
 
 def _null_if_empty(values) -> pa.Array:
     return pc.if_else(pc.equal(values, ""), None, values)
-
-
-def _array(values) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values

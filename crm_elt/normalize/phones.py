@@ -16,6 +16,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crm_elt.normalize.arrow import as_array
 from crm_elt.normalize.brazil import DDDS_BY_STATE, STATE_BY_DDD
 
 COUNTRY_CODE = "55"
@@ -111,7 +112,7 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
         pc.if_else(pc.fill_null(local_mobile, False), local_number, None),
     ]
     return pa.StructArray.from_arrays(
-        [_array(field) for field in fields], fields=list(PHONE_TYPE), mask=_array(blank)
+        [as_array(field) for field in fields], fields=list(PHONE_TYPE), mask=as_array(blank)
     )
 
 
@@ -134,7 +135,3 @@ def _pick(cases: list[tuple[pa.Array, object]], default: object) -> pa.Array:
     for condition, value in reversed(cases):
         result = pc.if_else(pc.fill_null(condition, False), value, result)
     return result
-
-
-def _array(values) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values

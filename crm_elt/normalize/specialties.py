@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from crm_elt.normalize.arrow import as_array
+
 FUZZY_MIN_SCORE = 85.0
 # Two specialties scoring this close to a value (Cardiologia and Radiologia for "Cadiologia")
 # leave it unmapped rather than guessed.
@@ -121,8 +123,8 @@ def match_specialties(values: pa.Array, aliases: pa.Array, specialties: pa.Array
     `aliases` and `specialties` are list columns holding the seed, the same list on every
     row (SQL passes them from a one-row subquery); the first non-null row is used.
     """
-    values = _array(values)
-    vocabulary = SpecialtyVocabulary(*_first_lists(_array(aliases), _array(specialties)))
+    values = as_array(values)
+    vocabulary = SpecialtyVocabulary(*_first_lists(as_array(aliases), as_array(specialties)))
     distinct = pc.unique(values)
     matches = [vocabulary.match(value) for value in distinct.to_pylist()]
     positions = pc.index_in(values, value_set=distinct)
@@ -138,7 +140,3 @@ def _first_lists(aliases: pa.Array, specialties: pa.Array) -> tuple[list, list]:
         if alias_list.is_valid and specialty_list.is_valid:
             return alias_list.as_py(), specialty_list.as_py()
     return [], []
-
-
-def _array(values) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
