@@ -28,6 +28,7 @@ RULE_WORDS = {
     "same_email": "the same email",
     "same_local_phone": "the same local number",
     "same_document": "the same CPF/CNPJ",
+    "hubspot_merge": "a merge in HubSpot",
     "same_name_and_email_user": "the same name and email user name",
 }
 NEXT_COMMANDS = (

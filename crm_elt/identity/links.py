@@ -23,7 +23,14 @@ from crm_elt.identity.nicknames import is_nickname_of
 from crm_elt.identity.rules import FREE_EMAIL_PROVIDERS, MAX_SHARED_IDENTIFIER
 from crm_elt.normalize.brazil import STATE_BY_DDD
 
-EVIDENCE_RULES = {"document": "same_document", "email": "same_email", "phone": "same_phone"}
+EVIDENCE_RULES = {
+    "document": "same_document",
+    "hubspot_merge": "hubspot_merge",
+    "email": "same_email",
+    "phone": "same_phone",
+}
+# Evidence that links whatever the names say: a person's document, and HubSpot's own merge.
+_NAME_BLIND_RULES = ("same_document", "hubspot_merge")
 
 # A word written first in this share of its names may be a given name (a second first name).
 SOMETIMES_GIVEN_SHARE = 0.15
@@ -158,8 +165,12 @@ exact_pairs as (
         a.evidence_kind || ':' || a.evidence_value as evidence,
         true as is_accepted,
         null::varchar as reason,
-        -- A document is the person's: it links even across name changes.
-        case when a.rule = 'same_document' then '{_KEEP}' else '{_REJECT}' end as on_different
+        -- A document is the person's, and a merge was decided in HubSpot: they link even
+        -- across name changes.
+        case
+            when a.rule in ({", ".join(f"'{rule}'" for rule in _NAME_BLIND_RULES)}) then '{_KEEP}'
+            else '{_REJECT}'
+        end as on_different
     from few_holders as a
     inner join few_holders as b
         on a.evidence_kind = b.evidence_kind

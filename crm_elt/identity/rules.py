@@ -25,6 +25,13 @@ RULES = {
             "The same CPF/CNPJ document (Hotmart checkout): one person, whatever the names say.",
         ),
         Rule(
+            "hubspot_merge",
+            4,
+            "HubSpot merged the two contacts: the survivor's hs_merged_object_ids lists the "
+            "other, which an earlier extraction kept (HubSpot no longer returns it). HubSpot's "
+            "own decision, whatever the names say.",
+        ),
+        Rule(
             "same_email",
             3,
             "The same email match key (canonical email without +tags, Gmail dots ignored), "

@@ -148,3 +148,26 @@ def test_golden_ids_survive_reruns_new_members_and_merges(settings):
     assert redirects == [(first["hubspot:2"], first["hubspot:1"])]
     registry = query(settings, "select count(*) from marts.golden_contact_registry")
     assert registry == [(4,)]
+
+
+def test_a_contact_merged_away_in_hubspot_joins_its_survivor(settings):
+    # Contact 10 was extracted; HubSpot then merged it into 11, which lists it in
+    # hs_merged_object_ids, and no longer returns 10. Emails and surnames differ.
+    carla = dict(firstname="Carla", lastname="Dias", email="carla.dias@gmail.com", state="MG")
+    load(settings, "l1", contacts=[contact("10", "2024-02-01T10:00:00.000Z", **carla)])
+    build(settings)
+    first = golden_of(settings)
+
+    survivor = dict(firstname="Carla", lastname="Mendes", email="carla@clinicamendes.com.br")
+    merged_into = contact("11", "2024-05-01T10:00:00.000Z", hs_merged_object_ids="10", **survivor)
+    load(settings, "l2", contacts=[merged_into])
+    build(settings)
+    golden = golden_of(settings)
+    # One person, under the id the absorbed record had first.
+    assert golden["hubspot:10"] == golden["hubspot:11"] == first["hubspot:10"]
+    links = query(
+        settings,
+        "select identity_a, identity_b, rule, evidence, is_accepted from marts.contact_links",
+    )
+    assert links == [("hubspot:10", "hubspot:11", "hubspot_merge", "hubspot_merge:10", True)]
+    assert query(settings, "select count(*) from marts.dim_contacts") == [(1,)]

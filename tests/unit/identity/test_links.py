@@ -154,8 +154,14 @@ def identity(
     }
 
 
-def links_of(identities: list[dict], documents: dict[str, str] | None = None, rules_off=()):
-    evidence = []
+def links_of(
+    identities: list[dict],
+    documents: dict[str, str] | None = None,
+    rules_off=(),
+    merged: dict[str, str] | None = None,
+):
+    """`merged`: identity -> a HubSpot id it holds as hubspot_merge evidence."""
+    evidence = [(key, "hubspot_merge", value) for key, value in (merged or {}).items()]
     for row in identities:
         evidence += [(row["identity_id"], "email", value) for value in row["email_keys"]]
         phones = row["phones"] + row["whatsapp_phones"]
@@ -273,6 +279,16 @@ def test_a_rule_switched_off_draws_no_link():
     ]
     assert len(links_of(people)) == 1
     assert links_of(people, rules_off=["same_phone"]).empty
+
+
+def test_a_hubspot_merge_links_whatever_the_names():
+    # HubSpot merged contact 7 into 8; 7 stays from an earlier extraction, renamed since.
+    links = links_of(
+        [identity("hubspot:7", "bia souza"), identity("hubspot:8", "beatriz lima")],
+        merged={"hubspot:7": "7", "hubspot:8": "7"},
+    )
+    assert as_set(links) == {("hubspot:7", "hubspot:8", "hubspot_merge", True, None)}
+    assert links.loc[0, "evidence"] == "hubspot_merge:7"
 
 
 def test_every_rule_has_a_description_and_a_strength():

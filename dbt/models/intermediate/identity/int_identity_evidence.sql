@@ -20,6 +20,15 @@ evidence as (
     from identities
     union all
     select identity_id, 'document', unnest(documents) from identities
+    -- HubSpot's merges: the survivor lists the ids it absorbed, and an absorbed contact that
+    -- an earlier extraction kept (HubSpot no longer returns it) holds its own id.
+    union all
+    select identity_id, 'hubspot_merge', unnest(merged_record_ids) from identities
+    union all
+    select identity_id, 'hubspot_merge', source_record_id
+    from identities
+    where source = 'hubspot'
+        and source_record_id in (select unnest(merged_record_ids) from identities)
 
 ),
 
