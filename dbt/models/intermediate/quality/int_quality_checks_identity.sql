@@ -10,7 +10,8 @@ golden_contacts as (
         len(sources) as source_count,
         hubspot_records,
         hotmart_records,
-        manychat_records
+        manychat_records,
+        identities
 
     from {{ ref('dim_contacts') }}
 
@@ -63,6 +64,12 @@ checks as (
     from golden_contacts
     where source_count > 1
     group by source_set
+    union all
+    -- More identities than a person plausibly has in three sources: a likely over-merge.
+    select 'clusters_large', null, null, identities::varchar, count(*)
+    from golden_contacts
+    where identities > {{ var('identity_large_cluster_identities', 10) }}
+    group by identities
     union all
     select 'links_rejected', null, rule, rejection_reason, count(*)
     from links
