@@ -2,8 +2,9 @@
 
 profiles.yml lists this module under `plugins`, so every connection dbt opens has them:
 
-    normalize_phone(raw, state) -> struct(e164, line_type, added_ninth_digit,
-                                          completed_area_code, problem)
+    normalize_phone(raw, state, city)
+                                -> struct(e164, line_type, added_ninth_digit,
+                                          completed_area_code, problem, local_number)
     normalize_email(raw)        -> struct(email, match_key, repaired_domain,
                                           is_role_address, problem)
     name_key(name)              -> varchar
@@ -35,7 +36,7 @@ def _sql_type(arrow_type: pa.DataType) -> str:
 
 
 FUNCTIONS = {
-    "normalize_phone": (normalize_phones, ["VARCHAR", "VARCHAR"], PHONE_TYPE),
+    "normalize_phone": (normalize_phones, ["VARCHAR", "VARCHAR", "VARCHAR"], PHONE_TYPE),
     "normalize_email": (normalize_emails, ["VARCHAR"], EMAIL_TYPE),
     "name_key": (name_keys, ["VARCHAR"], pa.string()),
     "split_full_name": (split_full_names, ["VARCHAR"], NAME_PARTS_TYPE),

@@ -7,8 +7,10 @@ over them) at well under 1 µs a number, and go further where the data needs it:
 
 - the mobile ninth digit is added to an old 8-digit mobile (`(11) 8765-4321`), which
   `phonenumbers` rejects as invalid since the 2016 migration;
-- a number given without area code takes its state's DDD when the state has only one
-  (`completed_area_code`); otherwise it stays unnormalized, with the problem named.
+- a number given without area code takes the DDD its record's place names unambiguously
+  (`completed_area_code`): its state's when the state has only one, otherwise its city's
+  when the city, in that state, is one of the municipalities `brazil.MUNICIPALITIES` knows;
+  otherwise it stays unnormalized, with the problem named.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_elt.normalize.arrow import as_array
-from crm_elt.normalize.brazil import DDDS_BY_STATE, STATE_BY_DDD
+from crm_elt.normalize.brazil import DDDS_BY_STATE, MUNICIPALITIES, STATE_BY_DDD
+from crm_elt.normalize.names import name_keys
 
 COUNTRY_CODE = "55"
 PHONE_TYPE = pa.struct(
@@ -37,11 +40,27 @@ _VALID_DDDS = pa.array([str(ddd) for ddd in STATE_BY_DDD])
 _SINGLE_DDD_STATES = {state: ddds[0] for state, ddds in DDDS_BY_STATE.items() if len(ddds) == 1}
 
 
-def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructArray:
+def _municipality_area_codes() -> dict[str, str]:
+    """`<city name key>|<UF>` -> DDD, for the municipalities whose key and state name one."""
+    keys = name_keys(pa.array([city.name for city in MUNICIPALITIES])).to_pylist()
+    codes: dict[str, set[str]] = {}
+    for key, city in zip(keys, MUNICIPALITIES, strict=True):
+        codes.setdefault(f"{key}|{city.state}", set()).add(str(city.area_code))
+    return {place: ddds.pop() for place, ddds in codes.items() if len(ddds) == 1}
+
+
+_AREA_CODE_BY_PLACE = _municipality_area_codes()
+_PLACES = pa.array(list(_AREA_CODE_BY_PLACE))
+_PLACE_AREA_CODES = pa.array(list(_AREA_CODE_BY_PLACE.values()))
+
+
+def normalize_phones(
+    raw: pa.Array, state: pa.Array | None = None, city: pa.Array | None = None
+) -> pa.StructArray:
     """Each phone as recorded (any Brazilian shape) to E.164; null where the phone is blank.
 
-    `state` (the record's own UF, e.g. "AC") completes a number without area code when that
-    state has a single DDD.
+    `state` (the record's own UF, e.g. "AC") and `city` complete a number without area code
+    when they name a single DDD (see the module's docstring).
     """
     text = pc.utf8_trim_whitespace(pc.cast(raw, pa.string()))
     blank = pc.fill_null(pc.equal(text, ""), True)
@@ -69,7 +88,7 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
         pc.and_(pc.equal(national_digits, 8), pc.is_in(leading, pa.array(list("23456789")))),
         pc.and_(pc.equal(national_digits, 9), pc.equal(leading, "9")),
     )
-    state_ddd = _single_ddd_of(state, len(raw))
+    state_ddd = _area_code_of(state, city, without_area, len(raw))
     completed = pc.and_(without_area, pc.is_valid(state_ddd))
     given = national
     national = pc.if_else(completed, pc.binary_join_element_wise(state_ddd, national, ""), national)
@@ -116,13 +135,29 @@ def normalize_phones(raw: pa.Array, state: pa.Array | None = None) -> pa.StructA
     )
 
 
-def _single_ddd_of(state: pa.Array | None, size: int) -> pa.Array:
+def _area_code_of(
+    state: pa.Array | None, city: pa.Array | None, without_area: pa.Array, size: int
+) -> pa.Array:
+    """The DDD a record's place names unambiguously, where its number has none."""
     if state is None:
         return pa.nulls(size, pa.string())
     codes = pc.utf8_upper(pc.utf8_trim_whitespace(pc.cast(state, pa.string())))
     states = pa.array(list(_SINGLE_DDD_STATES))
     ddds = pa.array([str(ddd) for ddd in _SINGLE_DDD_STATES.values()])
-    return pc.take(ddds, pc.index_in(codes, states))
+    # DuckDB hands a function chunked arrays; replace_with_mask takes whole ones.
+    single = as_array(pc.take(ddds, pc.index_in(codes, states)))
+    if city is None:
+        return single
+    # The city's name key only where it is needed: a few numbers in a million.
+    open_ = pc.fill_null(pc.and_(without_area, pc.is_null(single)), False)
+    open_ = as_array(pc.and_(open_, pc.is_valid(city)))
+    if not pc.any(open_).as_py():
+        return single
+    places = pc.binary_join_element_wise(
+        name_keys(pc.filter(city, open_)), pc.filter(codes, open_), "|"
+    )
+    by_city = as_array(pc.take(_PLACE_AREA_CODES, pc.index_in(places, _PLACES)))
+    return pc.replace_with_mask(single, open_, by_city)
 
 
 def _in(values: pa.Array, *choices: int) -> pa.Array:

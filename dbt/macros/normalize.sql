@@ -16,8 +16,8 @@
     {{ normalized }}.problem as {{ prefix }}email_problem
 {%- endmacro %}
 
-{% macro phone_columns(raw, state, prefix) -%}
-    {{ phone_fields('normalize_phone(' ~ raw ~ ', ' ~ state ~ ')', prefix) }}
+{% macro phone_columns(raw, state, prefix, city='null') -%}
+    {{ phone_fields('normalize_phone(' ~ raw ~ ', ' ~ state ~ ', ' ~ city ~ ')', prefix) }}
 {%- endmacro %}
 
 {% macro phone_fields(normalized, prefix) -%}

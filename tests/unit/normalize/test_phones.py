@@ -10,14 +10,15 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 
 from crm_elt.fakedata.defects import PHONE_SHAPES
-from crm_elt.normalize.brazil import DDDS_BY_STATE, STATE_BY_DDD
+from crm_elt.normalize.brazil import DDDS_BY_STATE, MUNICIPALITIES, STATE_BY_DDD
 from crm_elt.normalize.phones import PROBLEMS, normalize_phones
 
 LINE_TYPES = {PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "landline"}
 
 
-def normalized(raw: str | None, state: str | None = None) -> dict | None:
-    return normalize_phones(pa.array([raw], pa.string()), pa.array([state], pa.string()))[0].as_py()
+def normalized(raw: str | None, state: str | None = None, city: str | None = None) -> dict | None:
+    places = pa.array([state], pa.string()), pa.array([city], pa.string())
+    return normalize_phones(pa.array([raw], pa.string()), *places)[0].as_py()
 
 
 def reference(raw: str) -> tuple[str, str] | None:
@@ -54,6 +55,51 @@ def test_normalize_phones_reads_brazilian_shapes(raw, state, e164, line_type, pr
     result = normalized(raw, state)
     assert (result["e164"], result["line_type"], result["problem"]) == (e164, line_type, problem)
     assert problem is None or problem in PROBLEMS
+
+
+@pytest.mark.parametrize(
+    ("state", "city", "e164"),
+    [
+        ("SP", "Campinas", "+5519987654321"),  # SP has nine DDDs, Campinas one
+        ("sp", " campinas ", "+5519987654321"),  # as people type them
+        ("MG", "Belo Horizonte", "+5531987654321"),
+        ("RJ", "Campinas", None),  # no Campinas in RJ
+        ("SP", "Cidade Pequena", None),  # a city the table does not know
+        (None, "Campinas", None),  # a city name alone may be another state's
+        ("AC", "Campinas", "+5568987654321"),  # a single-DDD state decides
+    ],
+)
+def test_a_number_without_area_code_takes_its_citys_ddd_when_unambiguous(state, city, e164):
+    result = normalized("98765-4321", state, city)
+    assert result["e164"] == e164
+    assert result["completed_area_code"] == (e164 is not None)
+    assert result["problem"] == (None if e164 else "no_area_code")
+    assert result["local_number"] == "987654321"
+
+
+def test_cities_complete_in_chunked_columns_as_duckdb_hands_them():
+    def chunked(values):
+        return pa.chunked_array([values[:2], values[2:]], pa.string())
+
+    raw = chunked(["98765-4321", "(11) 98765-4321", "98765-4321", "3222-1234"])
+    states = chunked(["SP", "SP", "MG", "SP"])
+    cities = chunked(["Campinas", "Campinas", "Belo Horizonte", "Santos"])
+    e164 = [row["e164"] for row in normalize_phones(raw, states, cities).to_pylist()]
+    assert e164 == ["+5519987654321", "+5511987654321", "+5531987654321", "+551332221234"]
+
+
+def test_every_known_city_completes_to_its_own_ddd():
+    cities = [city for city in MUNICIPALITIES if len(DDDS_BY_STATE[city.state]) > 1]
+    results = normalize_phones(
+        pa.array(["3222-1234"] * len(cities)),
+        pa.array([city.state for city in cities]),
+        pa.array([city.name for city in cities]),
+    ).to_pylist()
+    completed = {
+        result["e164"][3:5] == str(city.area_code)
+        for city, result in zip(cities, results, strict=True)
+    }
+    assert completed == {True}
 
 
 @pytest.mark.parametrize("raw", [None, "", "   "])

@@ -59,7 +59,9 @@ companies_keyed as (
         domains_extracted.state,
         domains_extracted.country,
         domains_extracted.phone_raw,
-        normalize_phone(domains_extracted.phone_raw, domains_extracted.state).e164 as phone_e164,
+        normalize_phone(
+            domains_extracted.phone_raw, domains_extracted.state, domains_extracted.city
+        ).e164 as phone_e164,
         domains_extracted.medical_specialty_raw,
         specialties.medical_specialty,
         specialties.specialty_match,

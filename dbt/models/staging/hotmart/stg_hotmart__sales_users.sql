@@ -50,10 +50,14 @@ users_normalized as (
         case when is_buyer then split_full_name(sale_user."user".name) end as normalized_name_parts,
         case when is_buyer then normalize_email(sale_user."user".email) end as normalized_email,
         case when is_buyer then normalize_phone(
-            sale_user."user".cellphone, sale_user."user".address.state
+            sale_user."user".cellphone,
+            sale_user."user".address.state,
+            sale_user."user".address.city
         ) end as normalized_cellphone,
         case when is_buyer then normalize_phone(
-            sale_user."user".phone, sale_user."user".address.state
+            sale_user."user".phone,
+            sale_user."user".address.state,
+            sale_user."user".address.city
         ) end as normalized_phone
 
     from users_unnested

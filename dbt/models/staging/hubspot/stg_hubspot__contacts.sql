@@ -30,9 +30,11 @@ renamed as (
         name_key(concat_ws(' ', {{ hs_property('firstname') }}, {{ hs_property('lastname') }}))
             as name_key,
         {{ hs_property('phone') }} as phone_raw,
-        {{ phone_columns(hs_property('phone'), hs_property('state'), 'phone') }},
+        {{ phone_columns(hs_property('phone'), hs_property('state'), 'phone', hs_property('city')) }},
         {{ hs_property('mobilephone') }} as mobile_phone_raw,
-        {{ phone_columns(hs_property('mobilephone'), hs_property('state'), 'mobile_phone') }},
+        {{ phone_columns(
+            hs_property('mobilephone'), hs_property('state'), 'mobile_phone', hs_property('city')
+        ) }},
         {{ hs_property('city') }} as city,
         {{ hs_property('state') }} as state,
         {{ hs_property('lifecyclestage') }} as lifecycle_stage,
