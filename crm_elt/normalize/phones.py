@@ -38,6 +38,8 @@ PHONE_TYPE = pa.struct(
 PROBLEMS = ("not_a_phone", "no_area_code", "unknown_area_code", "invalid_number")
 _VALID_DDDS = pa.array([str(ddd) for ddd in STATE_BY_DDD])
 _SINGLE_DDD_STATES = {state: ddds[0] for state, ddds in DDDS_BY_STATE.items() if len(ddds) == 1}
+_SINGLE_DDD_STATE_CODES = pa.array(list(_SINGLE_DDD_STATES))
+_SINGLE_DDD_AREA_CODES = pa.array([str(ddd) for ddd in _SINGLE_DDD_STATES.values()])
 
 
 def _municipality_area_codes() -> dict[str, str]:
@@ -142,10 +144,8 @@ def _area_code_of(
     if state is None:
         return pa.nulls(size, pa.string())
     codes = pc.utf8_upper(pc.utf8_trim_whitespace(pc.cast(state, pa.string())))
-    states = pa.array(list(_SINGLE_DDD_STATES))
-    ddds = pa.array([str(ddd) for ddd in _SINGLE_DDD_STATES.values()])
     # DuckDB hands a function chunked arrays; replace_with_mask takes whole ones.
-    single = as_array(pc.take(ddds, pc.index_in(codes, states)))
+    single = as_array(pc.take(_SINGLE_DDD_AREA_CODES, pc.index_in(codes, _SINGLE_DDD_STATE_CODES)))
     if city is None:
         return single
     # The city's name key only where it is needed: a few numbers in a million.
